@@ -1,0 +1,69 @@
+"""Who may see and act on what. Anything a user may not see is reported as not found."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Select, exists, false, select
+
+from casework.models import Case, CommunityBody, User
+from workflows.rules import Party
+
+
+class Role(StrEnum):
+    COMMUNITY = "community"
+    OFFICER = "officer"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+AUTHORITY_ROLES = (Role.OFFICER, Role.MANAGER)
+
+
+def scope_cases(query: Select, user: User | None) -> Select:
+    """Limit a query on cases to those `user` may see."""
+    if user is None:
+        return query.where(false())
+    if user.role == Role.ADMIN:
+        return query
+    if user.role in AUTHORITY_ROLES:
+        # A draft is the body's own until it is submitted.
+        return query.where(Case.authority_id == user.authority_id, Case.submitted_at.is_not(None))
+    if user.role == Role.COMMUNITY and user.community_body_id is not None:
+        return query.where(Case.community_body_id == user.community_body_id)
+    return query.where(false())
+
+
+def party_for(user: User | None, case: Case) -> Party | None:
+    """The side `user` acts for on `case`, or None if they may not act on it."""
+    if user is None:
+        return Party.PUBLIC
+    if (
+        user.role in AUTHORITY_ROLES
+        and user.authority_id == case.authority_id
+        and case.submitted_at is not None
+    ):
+        return Party.AUTHORITY
+    if user.role == Role.COMMUNITY and user.community_body_id == case.community_body_id:
+        return Party.BODY
+    return None
+
+
+def scope_bodies(query: Select, user: User | None) -> Select:
+    """Bodies a user may see: their own, or those with a case at their authority."""
+    if user is None:
+        return query.where(false())
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.COMMUNITY:
+        return query.where(CommunityBody.id == user.community_body_id)
+    if user.role in AUTHORITY_ROLES:
+        return query.where(
+            exists(
+                select(Case.id).where(
+                    Case.community_body_id == CommunityBody.id,
+                    Case.authority_id == user.authority_id,
+                )
+            )
+        )
+    return query.where(false())

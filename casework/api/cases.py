@@ -1,0 +1,266 @@
+"""Cases: create a draft, read it, take actions, and read its timeline and notices."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import joinedload
+
+from casework import case_view, commands
+from casework.access import party_for, scope_cases
+from casework.api import json_body, load
+from casework.api.pagination import paginate
+from casework.context import commit, current_user, db, law, today
+from casework.errors import Forbidden, Invalid, NotFound
+from casework.eventlog import Actor
+from casework.kinds import KINDS
+from casework.models import Case, DeadlineRow, Event, Notice, User
+from casework.schemas import registry
+from casework.schemas.cases import CasePageSchema, CaseQuerySchema, CaseSchema
+from casework.schemas.common import (
+    EventSchema,
+    NoticeSchema,
+    NoticeSummarySchema,
+    PageSchema,
+    fill_today,
+)
+
+blp = Blueprint(
+    "cases",
+    __name__,
+    url_prefix="/api/v1/cases",
+    description="Participation and asset transfer requests",
+)
+SECURED = [{"bearer": []}]
+
+
+def load_case(reference: str) -> Case:
+    case = db().scalar(scope_cases(select(Case), current_user()).where(Case.reference == reference))
+    if case is None:
+        raise NotFound(f"There is no case {reference} that you can see.")
+    return case
+
+
+def expected_version() -> int | None:
+    """The version the client last read, from If-Match: "3" (or W/"3")."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', header)
+    if match is None:
+        raise Invalid({"If-Match": ['Send the case version as an entity tag, e.g. "3".']})
+    return int(match.group(1))
+
+
+def case_response(case: Case, status: int = 200) -> Response:
+    schema = registry.OUTPUT[case.kind]()
+    response = Response(
+        schema.dumps(case_view.detail(case, current_user(), today(), law())),
+        status=status,
+        mimetype="application/json",
+    )
+    response.headers["ETag"] = f'"{case.version}"'
+    response.headers["Location"] = f"/api/v1/cases/{case.reference}"
+    return response
+
+
+def _overdue(day):
+    return exists().where(
+        and_(
+            DeadlineRow.case_id == Case.id,
+            DeadlineRow.status == "open",
+            DeadlineRow.duty.is_(True),
+            DeadlineRow.due_date < day,
+        )
+    )
+
+
+@blp.route("")
+class Cases(MethodView):
+    @blp.doc(security=SECURED)
+    @blp.arguments(CaseQuerySchema, location="query")
+    @blp.response(200, CasePageSchema)
+    def get(self, args):
+        """The cases you can see: an officer's queue, or a body's own requests."""
+        day = today()
+        overdue = _overdue(day)
+        query = scope_cases(select(Case, overdue.label("overdue")), current_user()).options(
+            joinedload(Case.assigned_to)
+        )
+        if "state" in args:
+            query = query.where(Case.state == args["state"])
+        if "kind" in args:
+            query = query.where(Case.kind == args["kind"])
+        if args.get("overdue") is not None:
+            query = query.where(overdue if args["overdue"] else ~overdue)
+        if "due_before" in args:
+            query = query.where(Case.next_due_date < args["due_before"])
+        if "assigned_to" in args:
+            who = args["assigned_to"]
+            user = current_user()
+            if who == "me" and user is not None:
+                query = query.where(Case.assigned_to_id == user.id)
+            else:
+                query = query.join(User, User.id == Case.assigned_to_id).where(User.email == who)
+        order = {
+            "next_due_date": (Case.next_due_date.is_(None), Case.next_due_date, Case.id),
+            "-submitted_at": (Case.submitted_at.desc(), Case.id),
+            "reference": (Case.reference,),
+        }[args["sort"]]
+        page = paginate(
+            db(), query.order_by(*order), args["page"], args["page_size"], scalars=False
+        )
+        page["items"] = [
+            case_view.summary(row.Case, day, overdue=row.overdue) for row in page["items"]
+        ]
+        return page
+
+    @blp.doc(
+        security=SECURED,
+        requestBody={
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": f"#/components/schemas/{s.__name__.removesuffix('Schema')}"}
+                            for s in registry.CREATE.values()
+                        ]
+                    }
+                }
+            }
+        },
+    )
+    @blp.response(201, CaseSchema)
+    def post(self):
+        """Start a request as a draft. The reference is fixed now, e.g. PR-FIFE-2026-0001."""
+        data = json_body() or {}
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if kind not in registry.CREATE:
+            raise Invalid({"kind": [f"Choose one of: {', '.join(registry.CREATE)}."]})
+        payload = load(registry.CREATE[kind](), data)
+        user = current_user()
+        if user is None:
+            raise NotFound("Sign in to make a request.")
+        case = commands.create_case(db(), kind, payload, Actor.of(user), today=today())
+        commit()
+        return case_response(case, 201)
+
+
+@blp.route("/<reference>")
+class CaseResource(MethodView):
+    @blp.doc(security=SECURED)
+    @blp.response(200, CaseSchema)
+    def get(self, reference: str):
+        """A case, with its deadlines explained and the actions open to you now."""
+        return case_response(load_case(reference))
+
+    @blp.doc(security=SECURED)
+    @blp.response(200, CaseSchema)
+    def patch(self, reference: str):
+        """Edit a draft. Send If-Match with the version you read to guard against overwrites."""
+        case = load_case(reference)
+        if party_for(current_user(), case) is None or case.community_body_id != getattr(
+            current_user(), "community_body_id", None
+        ):
+            raise Forbidden("Only the body's own members can edit its draft.")
+        payload = load(registry.UPDATE[case.kind](), json_body(), partial=True)
+        commands.update_draft(
+            db(), case, payload, Actor.of(current_user()), expected_version=expected_version()
+        )
+        commit()
+        return case_response(case)
+
+
+@blp.route("/<reference>/actions/<action>", methods=["POST"])
+@blp.doc(
+    security=SECURED,
+    responses={
+        "409": {"description": "not allowed in the current state, or the case changed"},
+        "422": {"description": "errors for each field"},
+    },
+)
+@blp.response(200, CaseSchema)
+def act(reference: str, action: str):
+    """Take a workflow action. Its payload depends on the action; see the case's
+    available_actions for what you may do now."""
+    case = load_case(reference)
+    schemas = registry.ACTIONS[case.kind]
+    if action not in schemas:
+        raise NotFound(f"There is no action '{action}' for this case.")
+    user = current_user()
+    party = party_for(user, case)
+    if party is None:
+        raise Forbidden("You can read this case but not act on it.")
+    schema = schemas[action]()
+    payload = fill_today(schema, load(schema, json_body()), today())
+    commands.perform(
+        db(),
+        case,
+        action,
+        payload,
+        Actor.of(user),
+        party,
+        today=today(),
+        law=law(),
+        expected_version=expected_version(),
+    )
+    commit()
+    return case_response(case)
+
+
+@blp.route("/<reference>/events")
+@blp.doc(security=SECURED)
+@blp.arguments(PageSchema, location="query")
+@blp.response(200, EventSchema(many=True))
+def events(args, reference: str):
+    """The case's timeline, oldest first."""
+    case = load_case(reference)
+    query = select(Event).where(Event.case_id == case.id).order_by(Event.id)
+    return paginate(db(), query, args["page"], args["page_size"])["items"]
+
+
+@blp.route("/<reference>/notices")
+@blp.doc(security=SECURED)
+@blp.response(200, NoticeSummarySchema(many=True))
+def notices(reference: str):
+    """The notices issued on the case."""
+    case = load_case(reference)
+    return db().scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))
+
+
+@blp.route("/<reference>/notices/<int:notice_id>")
+@blp.doc(
+    security=SECURED,
+    description="Send Accept: text/html or text/plain for the notice "
+    "itself, or ?format=html|text; otherwise JSON with both.",
+)
+@blp.response(200, NoticeSchema)
+def notice(reference: str, notice_id: int):
+    """One notice, as HTML, plain text or JSON."""
+    case = load_case(reference)
+    row = db().scalar(select(Notice).where(Notice.case_id == case.id, Notice.id == notice_id))
+    if row is None:
+        raise NotFound("There is no such notice on this case.")
+    wanted = request.args.get("format") or request.accept_mimetypes.best_match(
+        ["application/json", "text/html", "text/plain"], default="application/json"
+    )
+    if wanted in ("html", "text/html"):
+        return Response(row.body_html, mimetype="text/html")
+    if wanted in ("text", "text/plain"):
+        return Response(row.body_text, mimetype="text/plain")
+    return row
+
+
+def _kinds_are_complete() -> None:
+    """Every kind has a schema for each of its workflow's actions (checked at import)."""
+    for name, kind in KINDS.items():
+        missing = set(kind.workflow.triggers) - set(registry.ACTIONS[name])
+        if missing:
+            raise RuntimeError(f"{name}: no payload schema for {sorted(missing)}")
+
+
+_kinds_are_complete()

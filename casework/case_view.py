@@ -1,0 +1,111 @@
+"""A case as one user sees it: its fields, deadlines, and the actions the machine offers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from casework.access import party_for
+from casework.commands import context_for
+from casework.kinds import kind_of
+from casework.models import Case, ParticipationRequest, User
+from workflows.machine import Law
+
+
+def summary(case: Case, today: dt.date, *, overdue: bool | None = None) -> dict[str, Any]:
+    workflow = kind_of(case).workflow
+    if overdue is None:
+        overdue = any(r.display_status(today) == "overdue" for r in case.deadlines)
+    return {
+        "reference": case.reference,
+        "kind": case.kind,
+        "state": case.state,
+        "state_label": workflow.states[case.state].label,
+        "version": case.version,
+        "authority": case.authority,
+        "community_body": case.community_body,
+        "assigned_to": case.assigned_to.email if case.assigned_to else None,
+        "submitted_at": case.submitted_at,
+        "next_due_date": case.next_due_date,
+        "overdue": overdue,
+        "url": f"/api/v1/cases/{case.reference}",
+    }
+
+
+def detail(case: Case, user: User | None, today: dt.date, law: Law) -> dict[str, Any]:
+    kind = kind_of(case)
+    data = summary(case, today)
+    deadlines = [
+        {
+            **{
+                c: getattr(r, c)
+                for c in (
+                    "rule",
+                    "key",
+                    "party",
+                    "start_date",
+                    "statutory_due_date",
+                    "due_date",
+                    "explanation",
+                    "citation",
+                    "basis",
+                )
+            },
+            "status": r.display_status(today),
+        }
+        for r in case.deadlines
+    ]
+    party = party_for(user, case)
+    offers = kind.workflow.offers(case.state, party, context_for(case, today, law)) if party else []
+    data.update(
+        created_at=case.created_at,
+        received_on=case.received_on,
+        validation_date=case.validation_date,
+        decided_on=case.decided_on,
+        closed_on=case.closed_on,
+        decisions=case.decisions,
+        deadlines=deadlines,
+        available_actions=[o for o in offers if o.allowed],
+        blocked_actions=[
+            {
+                "trigger": o.trigger,
+                "label": o.label,
+                "citation": o.citation,
+                "blocked_by": [f.as_dict() for f in o.blocked_by],
+            }
+            for o in offers
+            if not o.allowed
+        ],
+    )
+    if isinstance(case, ParticipationRequest):
+        data.update(_participation(case))
+    return data
+
+
+def _participation(case: ParticipationRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {k: getattr(case, k) for k in kind_of(case).request_fields}
+    out["additional_authorities"] = [
+        {
+            "code": a.authority.code,
+            "name": a.authority.name,
+            "notified_on": a.notified_on,
+            "replied_on": a.replied_on,
+            "will_participate": a.will_participate,
+            "reasons": a.reasons,
+        }
+        for a in case.additional_authorities
+    ]
+    out["process"] = (
+        None
+        if case.process_type is None
+        else {
+            "type": case.process_type,
+            "description": case.process_description,
+            "stage": case.process_stage,
+            "participation_arrangements": case.participation_arrangements,
+            "body_commented_on": case.body_commented_on,
+            "notice_on": case.process_notice_on,
+            "established_on": case.process_established_on,
+        }
+    )
+    return out

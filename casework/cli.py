@@ -1,0 +1,214 @@
+"""The `casework` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+
+import click
+from sqlalchemy import select
+
+from casework.config import ConfigError, Settings
+from workflows.authorities import AUTHORITY_TYPES
+from workflows.rules import RULE_IDS, Rulebook, UnknownRule
+
+
+def _fail(message: str) -> None:
+    """One line on stderr and status 2, for input the command cannot use."""
+    click.echo(f"casework: {message}", err=True)
+    sys.exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except (ConfigError, ValueError) as exc:
+        _fail(str(exc))
+        raise
+
+
+def _app():
+    from casework.app import create_app
+
+    return create_app(_settings())
+
+
+@click.group(help="Casework for the Community Empowerment (Scotland) Act 2015.")
+def main() -> None:
+    pass
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Seed demo data (once) and print the demo logins.")
+def serve(host: str, port: int, demo: bool) -> None:
+    """Run the web service."""
+    from waitress import serve as waitress_serve
+
+    settings = _settings()
+    if settings.is_sqlite:
+        # The embedded default makes its own schema, so one command is enough to start.
+        from casework.migrate import upgrade
+
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.database_url)
+    app = _app()
+    if demo:
+        from casework.demo import print_logins, seed
+
+        with app.app_context():
+            print_logins(seed(app))
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    click.echo(f"Casework is running at {url} (API: {url}api/v1/openapi.json)")
+    click.echo(
+        f"Database: {settings.database_url.split('@')[-1]}; "
+        f"broker: {'in-process' if settings.embedded else 'Redis'}"
+    )
+    waitress_serve(app, host=host, port=port, threads=8, ident="casework")
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply the migrations."""
+    from casework.migrate import upgrade as do_upgrade
+
+    settings = _settings()
+    if settings.is_sqlite:
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    do_upgrade(settings.database_url)
+    click.echo("The database is up to date.")
+
+
+@main.command()
+def demo() -> None:
+    """Seed demo data and print the demo logins and API tokens."""
+    from casework.demo import print_logins, seed
+
+    app = _app()
+    with app.app_context():
+        print_logins(seed(app))
+
+
+@main.group()
+def authorities() -> None:
+    """Authorities."""
+
+
+@authorities.command("add")
+@click.option("--code", required=True, help="Short code used in references, e.g. FIFE")
+@click.option("--name", required=True)
+@click.option("--type", "type_", required=True, help="An authority type from STATUTE.md")
+@click.option("--email", default=None, help="Where notices to the authority are sent")
+def authorities_add(code: str, name: str, type_: str, email: str | None) -> None:
+    """Add an authority."""
+    from casework.context import db as session
+    from casework.models import Authority
+
+    code = code.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{2,16}", code):
+        _fail("the code must be 2 to 16 letters or digits, e.g. FIFE")
+    if type_ not in AUTHORITY_TYPES:
+        _fail(f"unknown authority type {type_!r}; known: {', '.join(AUTHORITY_TYPES)}")
+    app = _app()
+    with app.app_context():
+        s = session()
+        if s.scalar(select(Authority).where(Authority.code == code)):
+            _fail(f"an authority with the code {code} already exists")
+        s.add(Authority(code=code, name=name.strip(), type=type_, email=email))
+        s.commit()
+    click.echo(f"Added {name} ({code}), a {AUTHORITY_TYPES[type_].label.lower()}.")
+
+
+@main.group()
+def users() -> None:
+    """Users and their API tokens."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option(
+    "--role", required=True, type=click.Choice(["community", "officer", "manager", "admin"])
+)
+@click.option("--authority", "authority_code", default=None, help="For officers and managers")
+@click.option("--body", "body_id", default=None, type=int, help="For community users")
+@click.option("--name", default="")
+@click.option("--password", default=None, help="For signing in to the web pages")
+def users_create(
+    email: str,
+    role: str,
+    authority_code: str | None,
+    body_id: int | None,
+    name: str,
+    password: str | None,
+) -> None:
+    """Create a user. The API token is printed as the last line."""
+    from casework.auth import create_user, issue_token
+    from casework.context import db as session
+    from casework.errors import Invalid
+    from casework.models import Authority, CommunityBody
+
+    app = _app()
+    with app.app_context():
+        s = session()
+        authority = body = None
+        if authority_code:
+            authority = s.scalar(select(Authority).where(Authority.code == authority_code.upper()))
+            if authority is None:
+                _fail(f"there is no authority with the code {authority_code}")
+        if body_id is not None:
+            body = s.get(CommunityBody, body_id)
+            if body is None:
+                _fail(f"there is no community body with the id {body_id}")
+        try:
+            user = create_user(
+                s,
+                email=email,
+                role=role,
+                name=name,
+                authority=authority,
+                body=body,
+                password=password,
+            )
+        except Invalid as exc:
+            _fail("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()))
+        token = issue_token(s, user, label="created by casework users create")
+        s.commit()
+        click.echo(
+            f"Created {user.email} ({role}"
+            f"{', ' + authority.code if authority else ''}"
+            f"{', body ' + str(body.id) if body else ''})."
+        )
+        click.echo(token)
+
+
+@main.command()
+@click.argument("rule", required=False)
+@click.argument("start", required=False)
+@click.option(
+    "--with-additional-authorities",
+    is_flag=True,
+    help="For pr.decision: other authorities are involved",
+)
+def deadline(rule: str | None, start: str | None, with_additional_authorities: bool) -> None:
+    """Work out a deadline: the date on the first line, then how it was reached."""
+    if not rule or not start:
+        _fail(f"usage: casework deadline RULE START; rules: {', '.join(RULE_IDS)}")
+    try:
+        day = dt.date.fromisoformat(start)
+    except ValueError:
+        _fail(f"{start!r} is not a date; use YYYY-MM-DD")
+    try:
+        result = Rulebook(_settings().rule_overrides).compute(
+            rule, day, with_additional_authorities=with_additional_authorities
+        )
+    except UnknownRule as exc:
+        _fail(str(exc))
+    click.echo(result.due.isoformat())
+    click.echo(result.explanation)

@@ -1,0 +1,105 @@
+"""Configuration, read from the environment only.
+
+With nothing set the service runs on its embedded default: SQLite in `instance/`, an
+in-process worker and scheduler, and email written to `instance/outbox/`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workflows.machine import Law
+from workflows.rules import Rulebook
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    smtp_url: str | None
+    secret_key: str
+    base_url: str
+    instance_path: Path
+    rule_overrides: Mapping[str, int | str] = field(default_factory=dict)
+    unconstituted_groups: bool = False
+    reminder_offsets: tuple[int, ...] = (10, 5, 1)
+    mail_from: str = "casework@localhost"
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis: the broker, worker and scheduler run inside the web process."""
+        return self.redis_url is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.instance_path / "outbox"
+
+    def law(self) -> Law:
+        return Law(Rulebook(self.rule_overrides), unconstituted_groups=self.unconstituted_groups)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("CASEWORK_INSTANCE", "instance")).resolve()
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'casework.db'}"
+        try:
+            overrides = json.loads(env.get("CASEWORK_RULES", "{}"))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"CASEWORK_RULES is not valid JSON: {exc}") from exc
+        if not isinstance(overrides, dict):
+            raise ConfigError("CASEWORK_RULES must be a JSON object of rule id to value")
+        try:
+            offsets = tuple(
+                sorted(
+                    {int(x) for x in env.get("REMINDER_OFFSETS", "10,5,1").split(",")}, reverse=True
+                )
+            )
+        except ValueError as exc:
+            raise ConfigError("REMINDER_OFFSETS must be whole numbers, e.g. 10,5,1") from exc
+        settings = cls(
+            database_url=normalise_database_url(database_url),
+            redis_url=env.get("REDIS_URL") or None,
+            smtp_url=env.get("SMTP_URL") or None,
+            secret_key=env.get("SECRET_KEY") or _instance_secret(instance),
+            base_url=(env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            instance_path=instance,
+            rule_overrides=overrides,
+            unconstituted_groups=env.get("CASEWORK_UNCONSTITUTED_GROUPS", "") in {"1", "true"},
+            reminder_offsets=offsets,
+            mail_from=env.get("MAIL_FROM", "casework@localhost"),
+        )
+        settings.law()  # fail at start-up, not at the first deadline, on a bad override
+        return settings
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret kept in the instance folder, so sessions survive a restart of the demo."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,126 @@
+"""Each kind of case: its model, workflow, facts, and what each action does to the row.
+
+The workflow (in `workflows/`) decides whether an action may happen; the kind says what
+happening means for the stored case. `casework.commands` drives both the same way for
+every kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.errors import Invalid
+from casework.eventlog import Actor
+from casework.models import Authority, Case, CommunityBody
+from workflows.deadlines import DeadlineState
+from workflows.machine import Action, Law, Workflow
+from workflows.notices import NoticeSpec
+from workflows.rules import Party
+
+
+@dataclass
+class Recipient:
+    name: str
+    email: str | None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Run:
+    """One action being carried out on one case."""
+
+    session: Session
+    case: Case
+    action: Action
+    payload: dict[str, Any]
+    actor: Actor
+    today: dt.date
+    law: Law
+    context: dict[str, Any] = field(default_factory=dict)
+    recipients: dict[str, list[Recipient]] = field(default_factory=dict)
+
+
+Effect = Callable[[Run], None]
+
+
+class CaseKind:
+    kind: ClassVar[str]
+    prefix: ClassVar[str]
+    model: ClassVar[type[Case]]
+    workflow: ClassVar[Workflow]
+    # The request's own text fields: editable in a draft, and when supplying information.
+    request_fields: ClassVar[tuple[str, ...]]
+    effects: ClassVar[dict[str, Effect]]
+
+    def build(self, session: Session, data: dict[str, Any]) -> Case:
+        """A new draft from validated input (authority code, body id and the request)."""
+        case = self.model(
+            authority=lookup_authority(session, data["authority"], "authority"),
+            community_body=lookup_body(session, data.get("community_body")),
+        )
+        self.edit(session, case, data)
+        return case
+
+    def edit(self, session: Session, case: Case, data: dict[str, Any]) -> set[str]:
+        """Apply the request's own fields; return the names of those that changed."""
+        changed = set()
+        for name in self.request_fields:
+            if name in data and getattr(case, name) != data[name]:
+                setattr(case, name, data[name])
+                changed.add(name)
+        return changed
+
+    def loggable(self, trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """What of an action's payload goes into the event log."""
+        return payload
+
+    def facts(self, case: Case) -> Any:
+        raise NotImplementedError
+
+    def deadlines(self, facts: Any, law: Law) -> list[DeadlineState]:
+        raise NotImplementedError
+
+    def recipients(self, run: Run, spec: NoticeSpec) -> list[Recipient]:
+        """Who a notice goes to. Notices to the body go to its contact address."""
+        if spec.kind in run.recipients:
+            return run.recipients[spec.kind]
+        if spec.recipient is Party.BODY:
+            body = run.case.community_body
+            return [Recipient(body.name, body.contact_email)]
+        raise ValueError(f"no recipients for {spec.kind}")
+
+
+def lookup_authority(session: Session, code: str, field: str) -> Authority:
+    authority = session.scalar(select(Authority).where(Authority.code == code))
+    if authority is None:
+        raise Invalid({field: [f"There is no authority with the code {code!r}."]})
+    return authority
+
+
+def lookup_body(session: Session, body_id: int | None) -> CommunityBody:
+    body = session.get(CommunityBody, body_id) if body_id is not None else None
+    if body is None:
+        raise Invalid({"community_body": ["Give the id of an existing community body."]})
+    return body
+
+
+KINDS: dict[str, CaseKind] = {}
+
+
+def register(kind: CaseKind) -> CaseKind:
+    KINDS[kind.kind] = kind
+    return kind
+
+
+def kind_of(case: Case) -> CaseKind:
+    return KINDS[case.kind]
+
+
+# The kinds register themselves on import; importing this package loads them all.
+from casework.kinds import participation  # noqa: E402, F401

@@ -1,0 +1,97 @@
+"""How a case is shown: the shared fields, and each kind's own."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from casework.schemas.common import (
+    ActionOfferSchema,
+    AuthoritySchema,
+    DeadlineSchema,
+    DecisionSchema,
+    PageSchema,
+)
+
+
+class BodyRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class CaseSummarySchema(Schema):
+    reference = fields.String()
+    kind = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    version = fields.Integer()
+    authority = fields.Nested(AuthoritySchema)
+    community_body = fields.Nested(BodyRefSchema)
+    assigned_to = fields.String(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    next_due_date = fields.Date(allow_none=True)
+    overdue = fields.Boolean()
+    url = fields.String()
+
+
+class CaseSchema(CaseSummarySchema):
+    created_at = fields.DateTime()
+    received_on = fields.Date(allow_none=True)
+    validation_date = fields.Date(allow_none=True)
+    decided_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    decisions = fields.List(fields.Nested(DecisionSchema))
+    deadlines = fields.List(fields.Nested(DeadlineSchema))
+    available_actions = fields.List(
+        fields.Nested(ActionOfferSchema), metadata={"description": "what you may do now"}
+    )
+    blocked_actions = fields.List(
+        fields.Nested(ActionOfferSchema),
+        metadata={"description": "what you could do, and why not yet"},
+    )
+
+
+class AdditionalAuthorityOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    notified_on = fields.Date(allow_none=True)
+    replied_on = fields.Date(allow_none=True)
+    will_participate = fields.Boolean(allow_none=True)
+    reasons = fields.String(allow_none=True)
+
+
+class ProcessOut(Schema):
+    type = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    stage = fields.String(allow_none=True)
+    participation_arrangements = fields.String(allow_none=True)
+    body_commented_on = fields.Date(allow_none=True)
+    notice_on = fields.Date(allow_none=True)
+    established_on = fields.Date(allow_none=True)
+
+
+class ParticipationCaseSchema(CaseSchema):
+    outcome = fields.String()
+    reasons = fields.String()
+    knowledge_and_experience = fields.String()
+    expected_improvement = fields.String()
+    additional_authorities = fields.List(fields.Nested(AdditionalAuthorityOut))
+    process = fields.Nested(ProcessOut, allow_none=True)
+
+
+class CaseQuerySchema(PageSchema):
+    state = fields.String()
+    kind = fields.String()
+    overdue = fields.Boolean(metadata={"description": "only cases with an authority duty past due"})
+    due_before = fields.Date(metadata={"description": "only cases whose next deadline is before"})
+    assigned_to = fields.String(metadata={"description": "an email, or 'me'"})
+    sort = fields.String(
+        load_default="next_due_date",
+        validate=validate.OneOf(["next_due_date", "-submitted_at", "reference"]),
+    )
+
+
+class CasePageSchema(Schema):
+    items = fields.List(fields.Nested(CaseSummarySchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()

@@ -1,0 +1,142 @@
+"""Participation request input: the request itself, and each action's payload."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from casework.schemas.common import TODAY, text
+from workflows import participation as pr
+
+
+class RequestFields(Schema):
+    outcome = text(metadata={"description": pr.REQUEST_ITEMS["outcome"]})
+    reasons = text(metadata={"description": pr.REQUEST_ITEMS["reasons"]})
+    knowledge_and_experience = text(
+        metadata={"description": pr.REQUEST_ITEMS["knowledge_and_experience"]}
+    )
+    expected_improvement = text(metadata={"description": pr.REQUEST_ITEMS["expected_improvement"]})
+    additional_authorities = fields.List(
+        fields.String(validate=validate.Length(min=1, max=16)),
+        validate=validate.Length(max=20),
+        metadata={"description": "codes of other public service authorities (s.22(6))"},
+    )
+
+
+class CreateParticipationRequest(RequestFields):
+    kind = fields.String(required=True, validate=validate.Equal(pr.KIND))
+    authority = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    community_body = fields.Integer(
+        metadata={"description": "defaults to the signed-in member's own body"}
+    )
+
+
+class UpdateParticipationRequest(RequestFields):
+    pass
+
+
+class Empty(Schema):
+    pass
+
+
+class RequestMissingItems(Schema):
+    missing = fields.List(
+        fields.String(validate=validate.OneOf(list(pr.ITEM_LABELS))), load_default=list
+    )
+    note = text(load_default="")
+
+
+class SupplyInformation(RequestFields):
+    pass
+
+
+class Validate(Schema):
+    validation_date = fields.Date(load_default=None, metadata=TODAY)
+
+
+class NotifyAdditionalAuthorities(Schema):
+    notified_on = fields.Date(load_default=None, metadata=TODAY)
+
+
+class RecordAuthorityReply(Schema):
+    authority = fields.String(required=True)
+    will_participate = fields.Boolean(required=True)
+    reasons = text(load_default="")
+    replied_on = fields.Date(load_default=None, metadata=TODAY)
+
+
+class AgreeExtension(Schema):
+    rule = fields.String(load_default="pr.decision")
+    new_due_date = fields.Date(required=True)
+    agreed_on = fields.Date(load_default=None, metadata=TODAY)
+    note = text(load_default="")
+
+
+class Decide(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["agreed", "refused"]))
+    reasons = text(load_default="")
+    considerations = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(pr.CONSIDERATIONS))),
+        values=text(),
+        load_default=dict,
+        metadata={"description": "the officer's consideration of each s.24(3) matter"},
+    )
+    process = fields.String(
+        validate=validate.OneOf(["existing", "new"]),
+        load_default=None,
+        metadata={"description": "s.25(2) existing, or s.25(3) new"},
+    )
+    process_description = text(load_default="")
+    process_stage = text(load_default="")
+    participation_arrangements = text(load_default="")
+
+    @validates_schema
+    def _process(self, data, **_):
+        if data.get("outcome") == "agreed" and not data.get("process"):
+            raise ValidationError(
+                "Say whether the body joins an existing process (s.25(2)) or a new one (s.25(3)).",
+                "process",
+            )
+
+
+class CommentOnProcess(Schema):
+    comments = text(load_default="")
+
+
+class IssueProcessNotice(Schema):
+    process_description = text(load_default="")
+
+
+class EstablishProcess(Schema):
+    established_on = fields.Date(load_default=None, metadata=TODAY)
+
+
+class RecordProcessChange(Schema):
+    description = text(load_default="")
+
+
+class PublishOutcomeReport(Schema):
+    what_changed = text(load_default="")
+    influence_of_body = text(load_default="")
+    keeping_informed = text(load_default="")
+
+
+class Withdraw(Schema):
+    reason = text(load_default="")
+
+
+ACTIONS: dict[str, type[Schema]] = {
+    "submit": Empty,
+    "request_missing_items": RequestMissingItems,
+    "supply_information": SupplyInformation,
+    "validate": Validate,
+    "notify_additional_authorities": NotifyAdditionalAuthorities,
+    "record_authority_reply": RecordAuthorityReply,
+    "agree_extension": AgreeExtension,
+    "decide": Decide,
+    "comment_on_process": CommentOnProcess,
+    "issue_process_notice": IssueProcessNotice,
+    "establish_process": EstablishProcess,
+    "record_process_change": RecordProcessChange,
+    "publish_outcome_report": PublishOutcomeReport,
+    "withdraw": Withdraw,
+}
