@@ -1,0 +1,152 @@
+"""A small world for API tests: two authorities, two bodies, and a user for each role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from casework.auth import create_user, issue_token
+from casework.models import Authority, CommunityBody
+from workflows import participation as pr
+
+ALL_TRUE = dict.fromkeys(
+    ("defines_community", "majority_from_community", "community_controls", "open_membership",
+     "community_benefit_aims", "surplus_for_community", "asset_lock"), True)
+
+
+@dataclass
+class Caller:
+    """A test client that sends one user's bearer token."""
+
+    client: FlaskClient
+    token: str | None
+    email: str = ""
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def get(self, url: str, headers: dict[str, str] | None = None, **kw):
+        return self.client.get(url, headers=self._headers(headers), **kw)
+
+    def post(self, url: str, json: Any = None, headers: dict[str, str] | None = None, **kw):
+        return self.client.post(url, json=json, headers=self._headers(headers), **kw)
+
+    def patch(self, url: str, json: Any = None, headers: dict[str, str] | None = None, **kw):
+        return self.client.patch(url, json=json, headers=self._headers(headers), **kw)
+
+    def act(self, reference: str, action: str, payload: dict | None = None, **kw):
+        return self.post(f"/api/v1/cases/{reference}/actions/{action}", json=payload or {}, **kw)
+
+    def case(self, reference: str) -> dict:
+        response = self.get(f"/api/v1/cases/{reference}")
+        assert response.status_code == 200, response.json
+        return response.json
+
+
+@dataclass
+class World:
+    admin: Caller
+    officer: Caller  # Fife Council
+    manager: Caller  # Fife Council
+    other_officer: Caller  # The Highland Council
+    body: Caller  # Kinghorn Community Trust
+    other_body: Caller  # Burntisland Development Trust
+    public: Caller
+    body_id: int
+    other_body_id: int
+
+
+def considerations(text: str = "Considered") -> dict[str, str]:
+    return {k: f"{text}: {label}" for k, label in pr.CONSIDERATIONS.items()}
+
+
+REQUEST = {
+    "kind": "participation_request",
+    "authority": "FIFE",
+    "outcome": "Safer walking routes to Kinghorn Primary School",
+    "reasons": "Parents in the trust walk the routes every day and know where the danger is.",
+    "knowledge_and_experience": "A survey of 140 families and two years of walking-bus records.",
+    "expected_improvement": "Two new crossings and a 20 mph zone by the school.",
+}
+
+
+@pytest.fixture
+def world(app, session) -> World:
+    fife = Authority(code="FIFE", name="Fife Council", type="local_authority",
+                     email="cer@fife.test")
+    high = Authority(code="HIGH", name="The Highland Council", type="local_authority",
+                     email="cer@highland.test")
+    nhs = Authority(code="NHSF", name="NHS Fife", type="health_board", email="cer@nhsfife.test")
+    sepa = Authority(code="SEPA", name="Scottish Environment Protection Agency", type="sepa",
+                     email="cer@sepa.test")
+    water = Authority(code="SWAT", name="Scottish Water", type="scottish_water",
+                      email="assets@water.test")
+    trust = CommunityBody(name="Kinghorn Community Trust", legal_form="company",
+                          member_count=46, contact_address="1 High Street, Kinghorn KY3 9UE",
+                          contact_email="secretary@kinghorn.test",
+                          community_definition="People living in KY3 9", **ALL_TRUE)
+    other = CommunityBody(name="Burntisland Development Trust", legal_form="scio",
+                          member_count=30, contact_address="2 Kirkgate, Burntisland KY3 9DB",
+                          contact_email="secretary@burntisland.test",
+                          community_definition="People living in Burntisland", **ALL_TRUE)
+    session.add_all([fife, high, nhs, sepa, water, trust, other])
+    session.flush()
+
+    client = app.test_client()
+
+    def caller(email, role, **links) -> Caller:
+        user = create_user(session, email=email, role=role, **links)
+        return Caller(client, issue_token(session, user), email)
+
+    world = World(
+        admin=caller("admin@test", "admin"),
+        officer=caller("officer@fife.test", "officer", authority=fife),
+        manager=caller("manager@fife.test", "manager", authority=fife),
+        other_officer=caller("officer@highland.test", "officer", authority=high),
+        body=caller("secretary@kinghorn.test", "community", body=trust),
+        other_body=caller("secretary@burntisland.test", "community", body=other),
+        public=Caller(client, None),
+        body_id=trust.id,
+        other_body_id=other.id,
+    )
+    session.commit()
+    return world
+
+
+def new_request(world: World, **overrides) -> str:
+    response = world.body.post("/api/v1/cases", json={**REQUEST, **overrides})
+    assert response.status_code == 201, response.json
+    return response.json["reference"]
+
+
+def submitted(world: World, **overrides) -> str:
+    ref = new_request(world, **overrides)
+    response = world.body.act(ref, "submit")
+    assert response.status_code == 200, response.json
+    return ref
+
+
+def validated(world: World, validation_date: dt.date | None = None, **overrides) -> str:
+    ref = submitted(world, **overrides)
+    payload = {"validation_date": validation_date.isoformat()} if validation_date else {}
+    response = world.officer.act(ref, "validate", payload)
+    assert response.status_code == 200, response.json
+    return ref
+
+
+def decide(world: World, ref: str, outcome: str = "agreed", process: str = "new", **extra):
+    payload = {"outcome": outcome, "considerations": considerations(), **extra}
+    if outcome == "agreed":
+        payload.setdefault("process", process)
+        payload.setdefault("process_description", "A working group meeting monthly.")
+        if process == "existing":
+            payload.setdefault("process_stage", "Consultation on the draft plan")
+            payload.setdefault("participation_arrangements", "A seat on the steering group")
+    else:
+        payload.setdefault("reasons", "The service is being transferred to another body.")
+    return world.officer.act(ref, "decide", payload)
