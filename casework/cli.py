@@ -189,6 +189,14 @@ def users_create(
 
 
 @main.command()
+def docs() -> None:
+    """Regenerate the README's workflow diagrams and rule table from the code."""
+    from casework.docs import write
+
+    click.echo("README.md updated." if write() else "README.md is current.")
+
+
+@main.command()
 @click.argument("rule", required=False)
 @click.argument("start", required=False)
 @click.option(

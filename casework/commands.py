@@ -8,6 +8,8 @@ and the events land together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -75,10 +77,11 @@ def update_draft(
     if case.state != kind_of(case).workflow.initial:
         raise Conflict("Only a draft can be edited; use the actions for a submitted request.")
     _check_version(case, expected_version)
-    changed = kind_of(case).edit(session, case, data)
-    case.updated_at = now()
-    record(session, case, "case.updated", actor, {"fields": sorted(changed)})
-    _flush(session)
+    with stale_is_conflict():
+        changed = kind_of(case).edit(session, case, data)
+        case.updated_at = now()
+        record(session, case, "case.updated", actor, {"fields": sorted(changed)})
+        session.flush()
     return case
 
 
@@ -123,26 +126,26 @@ def perform(
             raise Invalid(nest(flat)) from exc
         raise Conflict(str(exc), state=case.state, failures=failures) from exc
 
-    from_state = case.state
-    workflow.fire(case, action, ctx)
-    run = Run(session, case, action, payload, actor, today, law)
-    record(
-        session,
-        case,
-        f"action.{trigger}",
-        actor,
-        {
-            "from": from_state,
-            "to": case.state,
-            "citation": action.citation,
-            "payload": kind.loggable(trigger, payload),
-        },
-    )
-    kind.effects[trigger](run)
-    if workflow.states[case.state].final and case.closed_on is None:
-        case.closed_on = today
-    case.updated_at = now()
-    try:
+    with stale_is_conflict():
+        from_state = case.state
+        workflow.fire(case, action, ctx)
+        run = Run(session, case, action, payload, actor, today, law)
+        record(
+            session,
+            case,
+            f"action.{trigger}",
+            actor,
+            {
+                "from": from_state,
+                "to": case.state,
+                "citation": action.citation,
+                "payload": kind.loggable(trigger, payload),
+            },
+        )
+        kind.effects[trigger](run)
+        if workflow.states[case.state].final and case.closed_on is None:
+            case.closed_on = today
+        case.updated_at = now()
         states = refresh_deadlines(session, case, actor, law, reason=f"action.{trigger}")
         by_key = {(s.rule_id if not s.key else f"{s.rule_id}:{s.key}"): s for s in states}
         for notice_kind in action.notices:
@@ -159,8 +162,6 @@ def perform(
                     recipient_email=r.email,
                 )
         session.flush()
-    except StaleDataError as exc:
-        raise Conflict("The case was changed by someone else; reload it and try again.") from exc
     return case
 
 
@@ -183,8 +184,10 @@ def _check_version(case: Case, expected: int | None) -> None:
         )
 
 
-def _flush(session: Session) -> None:
+@contextmanager
+def stale_is_conflict() -> Iterator[None]:
+    """A write that finds the case's version moved on is a concurrent edit: a 409."""
     try:
-        session.flush()
+        yield
     except StaleDataError as exc:
         raise Conflict("The case was changed by someone else; reload it and try again.") from exc

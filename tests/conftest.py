@@ -87,8 +87,9 @@ def connection(engine: Engine):
 
 @pytest.fixture
 def sessions(connection) -> sessionmaker[Session]:
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                        expire_on_commit=False)
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
 
 
 @pytest.fixture
@@ -105,8 +106,12 @@ def clock() -> Clock:
 
 
 def settings_for(database_url: str, instance: Path, **overrides) -> Settings:
-    env = {"DATABASE_URL": database_url, "CASEWORK_INSTANCE": str(instance),
-           "SECRET_KEY": "test-secret", "BASE_URL": "http://casework.test"}
+    env = {
+        "DATABASE_URL": database_url,
+        "CASEWORK_INSTANCE": str(instance),
+        "SECRET_KEY": "test-secret",
+        "BASE_URL": "http://casework.test",
+    }
     env.update(overrides)
     return Settings.from_env(env)
 

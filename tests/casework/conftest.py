@@ -14,8 +14,17 @@ from casework.models import Authority, CommunityBody
 from workflows import participation as pr
 
 ALL_TRUE = dict.fromkeys(
-    ("defines_community", "majority_from_community", "community_controls", "open_membership",
-     "community_benefit_aims", "surplus_for_community", "asset_lock"), True)
+    (
+        "defines_community",
+        "majority_from_community",
+        "community_controls",
+        "open_membership",
+        "community_benefit_aims",
+        "surplus_for_community",
+        "asset_lock",
+    ),
+    True,
+)
 
 
 @dataclass
@@ -77,23 +86,40 @@ REQUEST = {
 
 @pytest.fixture
 def world(app, session) -> World:
-    fife = Authority(code="FIFE", name="Fife Council", type="local_authority",
-                     email="cer@fife.test")
-    high = Authority(code="HIGH", name="The Highland Council", type="local_authority",
-                     email="cer@highland.test")
+    fife = Authority(
+        code="FIFE", name="Fife Council", type="local_authority", email="cer@fife.test"
+    )
+    high = Authority(
+        code="HIGH", name="The Highland Council", type="local_authority", email="cer@highland.test"
+    )
     nhs = Authority(code="NHSF", name="NHS Fife", type="health_board", email="cer@nhsfife.test")
-    sepa = Authority(code="SEPA", name="Scottish Environment Protection Agency", type="sepa",
-                     email="cer@sepa.test")
-    water = Authority(code="SWAT", name="Scottish Water", type="scottish_water",
-                      email="assets@water.test")
-    trust = CommunityBody(name="Kinghorn Community Trust", legal_form="company",
-                          member_count=46, contact_address="1 High Street, Kinghorn KY3 9UE",
-                          contact_email="secretary@kinghorn.test",
-                          community_definition="People living in KY3 9", **ALL_TRUE)
-    other = CommunityBody(name="Burntisland Development Trust", legal_form="scio",
-                          member_count=30, contact_address="2 Kirkgate, Burntisland KY3 9DB",
-                          contact_email="secretary@burntisland.test",
-                          community_definition="People living in Burntisland", **ALL_TRUE)
+    sepa = Authority(
+        code="SEPA",
+        name="Scottish Environment Protection Agency",
+        type="sepa",
+        email="cer@sepa.test",
+    )
+    water = Authority(
+        code="SWAT", name="Scottish Water", type="scottish_water", email="assets@water.test"
+    )
+    trust = CommunityBody(
+        name="Kinghorn Community Trust",
+        legal_form="company",
+        member_count=46,
+        contact_address="1 High Street, Kinghorn KY3 9UE",
+        contact_email="secretary@kinghorn.test",
+        community_definition="People living in KY3 9",
+        **ALL_TRUE,
+    )
+    other = CommunityBody(
+        name="Burntisland Development Trust",
+        legal_form="scio",
+        member_count=30,
+        contact_address="2 Kirkgate, Burntisland KY3 9DB",
+        contact_email="secretary@burntisland.test",
+        community_definition="People living in Burntisland",
+        **ALL_TRUE,
+    )
     session.add_all([fife, high, nhs, sepa, water, trust, other])
     session.flush()
 

@@ -23,8 +23,9 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
     body, officer = world.body, world.officer
 
     # Draft: the reference is fixed at once, and the officer cannot see it yet.
-    r = body.post("/api/v1/cases", json={**REQUEST, "additional_authorities": ["NHSF"],
-                                         "reasons": ""})
+    r = body.post(
+        "/api/v1/cases", json={**REQUEST, "additional_authorities": ["NHSF"], "reasons": ""}
+    )
     assert r.status_code == 201
     ref = r.json["reference"]
     assert ref == "PR-FIFE-2026-0001"
@@ -33,25 +34,36 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
 
     # The body fixes its draft, guarded by the version it read.
     version = r.json["version"]
-    r = body.patch(f"/api/v1/cases/{ref}", json={"reasons": "We walk the routes daily."},
-                   headers={"If-Match": f'"{version}"'})
+    r = body.patch(
+        f"/api/v1/cases/{ref}",
+        json={"reasons": "We walk the routes daily."},
+        headers={"If-Match": f'"{version}"'},
+    )
     assert r.status_code == 200
     assert r.json["reasons"] == "We walk the routes daily."
-    assert body.patch(f"/api/v1/cases/{ref}", json={"reasons": "stale"},
-                      headers={"If-Match": f'"{version}"'}).status_code == 409
+    assert (
+        body.patch(
+            f"/api/v1/cases/{ref}", json={"reasons": "stale"}, headers={"If-Match": f'"{version}"'}
+        ).status_code
+        == 409
+    )
 
     assert "submit" in _actions(body.case(ref))
     assert body.act(ref, "submit").json["state"] == "submitted"
 
     # The officer finds an item missing and says so (reg 4(1)).
     assert set(_actions(officer.case(ref))) >= {"validate", "request_missing_items"}
-    r = officer.act(ref, "request_missing_items",
-                    {"missing": ["expected_improvement"], "note": "Please be specific."})
+    r = officer.act(
+        ref,
+        "request_missing_items",
+        {"missing": ["expected_improvement"], "note": "Please be specific."},
+    )
     assert r.status_code == 200 and r.json["state"] == "awaiting_information"
 
     _move(clock, "2026-04-03")  # Good Friday: a working day under SSI 2017/39 reg 2
-    r = body.act(ref, "supply_information",
-                 {"expected_improvement": "Two new crossings by the school gate."})
+    r = body.act(
+        ref, "supply_information", {"expected_improvement": "Two new crossings by the school gate."}
+    )
     assert r.json["state"] == "submitted" and r.json["received_on"] == "2026-04-03"
 
     # Validation defaults to today; the decision period is 45 working days with others involved.
@@ -72,8 +84,7 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
     reply = _deadline(r.json, "pr.additional_authority_reply", "NHSF")
     # 15 working days beginning Mon 6 April: 6-10 (5), 13-17 (10), 20-24 (15).
     assert reply["due_date"] == "2026-04-24"
-    r = officer.act(ref, "record_authority_reply",
-                    {"authority": "NHSF", "will_participate": True})
+    r = officer.act(ref, "record_authority_reply", {"authority": "NHSF", "will_participate": True})
     assert _deadline(r.json, "pr.additional_authority_reply", "NHSF")["status"] == "met"
 
     # An extension agreed with the body replaces the date and keeps the history.
@@ -85,10 +96,16 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
 
     # Agreed, with a new process (s.25(3)): the body may comment within 28 days (s.26).
     _move(clock, "2026-05-01")
-    r = officer.act(ref, "decide", {
-        "outcome": "agreed", "process": "new", "considerations": considerations(),
-        "process_description": "A working group of parents, officers and the police.",
-    })
+    r = officer.act(
+        ref,
+        "decide",
+        {
+            "outcome": "agreed",
+            "process": "new",
+            "considerations": considerations(),
+            "process_description": "A working group of parents, officers and the police.",
+        },
+    )
     assert r.status_code == 200, r.json
     case = r.json
     assert case["state"] == "awaiting_process_comments"
@@ -99,31 +116,43 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
 
     # The s.26(5) notice cannot go before the comment period ends, unless the body comments.
     assert "issue_process_notice" in [a["action"] for a in case["blocked_actions"]]
-    assert officer.act(ref, "issue_process_notice",
-                       {"process_description": "x"}).status_code == 409
-    assert body.act(ref, "comment_on_process",
-                    {"comments": "Please include the crossing patrol."}).status_code == 200
+    assert officer.act(ref, "issue_process_notice", {"process_description": "x"}).status_code == 409
+    assert (
+        body.act(
+            ref, "comment_on_process", {"comments": "Please include the crossing patrol."}
+        ).status_code
+        == 200
+    )
 
     _move(clock, "2026-05-11")
-    r = officer.act(ref, "issue_process_notice", {
-        "process_description": "A working group including the crossing patrol, meeting monthly.",
-    })
+    r = officer.act(
+        ref,
+        "issue_process_notice",
+        {
+            "process_description": "A working group including the crossing patrol, meeting monthly.",
+        },
+    )
     assert r.json["state"] == "establishing_process"
     # 90 days beginning with 11 May 2026: 11 May + 89 days = 8 August 2026.
     assert _deadline(r.json, "pr.process_establish")["due_date"] == "2026-08-08"
 
     _move(clock, "2026-06-01")
     assert officer.act(ref, "establish_process").json["state"] == "process_running"
-    r = officer.act(ref, "record_process_change",
-                    {"description": "Meetings move to the community centre."})
+    r = officer.act(
+        ref, "record_process_change", {"description": "Meetings move to the community centre."}
+    )
     assert r.json["state"] == "process_running"
 
     _move(clock, "2026-11-02")
-    r = officer.act(ref, "publish_outcome_report", {
-        "what_changed": "Two crossings were built and a 20 mph zone introduced.",
-        "influence_of_body": "The trust's survey chose the crossing sites.",
-        "keeping_informed": "Quarterly updates at community council meetings.",
-    })
+    r = officer.act(
+        ref,
+        "publish_outcome_report",
+        {
+            "what_changed": "Two crossings were built and a 20 mph zone introduced.",
+            "influence_of_body": "The trust's survey chose the crossing sites.",
+            "keeping_informed": "Quarterly updates at community council meetings.",
+        },
+    )
     assert r.status_code == 200
     assert r.json["state"] == "completed"
     assert r.json["closed_on"] == "2026-11-02"
@@ -132,12 +161,18 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
     # Every notice is retrievable, as HTML and as text.
     notices = officer.get(f"/api/v1/cases/{ref}/notices").json
     assert [n["kind"] for n in notices] == [
-        "missing_items", "acknowledgement", "additional_authority_notice", "decision_notice",
-        "process_notice", "process_change_notice", "outcome_report",
+        "missing_items",
+        "acknowledgement",
+        "additional_authority_notice",
+        "decision_notice",
+        "process_notice",
+        "process_change_notice",
+        "outcome_report",
     ]
     for n in notices:
-        html = officer.get(f"/api/v1/cases/{ref}/notices/{n['id']}",
-                           headers={"Accept": "text/html"})
+        html = officer.get(
+            f"/api/v1/cases/{ref}/notices/{n['id']}", headers={"Accept": "text/html"}
+        )
         assert html.status_code == 200 and html.mimetype == "text/html"
         assert ref in html.get_data(as_text=True)
         text = officer.get(f"/api/v1/cases/{ref}/notices/{n['id']}?format=text")
@@ -145,18 +180,29 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
         assert n["citation"] in text.get_data(as_text=True)
         assert body.get(f"/api/v1/cases/{ref}/notices/{n['id']}").status_code == 200
     published = {n["kind"] for n in notices if n["public"]}
-    assert published == {"decision_notice", "process_notice", "process_change_notice",
-                         "outcome_report"}
+    assert published == {
+        "decision_notice",
+        "process_notice",
+        "process_change_notice",
+        "outcome_report",
+    }
 
     # The timeline records every step and who took it.
     events = officer.get(f"/api/v1/cases/{ref}/events?page_size=200").json
     actions = [e for e in events if e["type"].startswith("action.")]
     assert [e["type"] for e in actions] == [
-        "action.submit", "action.request_missing_items", "action.supply_information",
-        "action.validate", "action.notify_additional_authorities",
-        "action.record_authority_reply", "action.agree_extension", "action.decide",
-        "action.comment_on_process", "action.issue_process_notice",
-        "action.establish_process", "action.record_process_change",
+        "action.submit",
+        "action.request_missing_items",
+        "action.supply_information",
+        "action.validate",
+        "action.notify_additional_authorities",
+        "action.record_authority_reply",
+        "action.agree_extension",
+        "action.decide",
+        "action.comment_on_process",
+        "action.issue_process_notice",
+        "action.establish_process",
+        "action.record_process_change",
         "action.publish_outcome_report",
     ]
     by_body = {"action.submit", "action.supply_information", "action.comment_on_process"}
