@@ -188,6 +188,24 @@ def users_create(
         click.echo(token)
 
 
+@main.group()
+def deadlines() -> None:
+    """Stored deadlines."""
+
+
+@deadlines.command("recompute")
+def deadlines_recompute() -> None:
+    """Recompute the deadlines of every open case, e.g. after changing CASEWORK_RULES."""
+    from casework.commands import recompute_open_cases
+    from casework.context import db as session
+    from casework.context import law
+
+    app = _app()
+    with app.app_context():
+        changed = recompute_open_cases(session(), law(), "rules or calendar changed")
+    click.echo(f"{changed} deadline(s) changed; each change is on its case's timeline.")
+
+
 @main.command()
 def docs() -> None:
     """Regenerate the README's workflow diagrams and rule table from the code."""

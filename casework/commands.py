@@ -191,3 +191,35 @@ def stale_is_conflict() -> Iterator[None]:
         yield
     except StaleDataError as exc:
         raise Conflict("The case was changed by someone else; reload it and try again.") from exc
+
+
+def recompute_open_cases(session: Session, law: Law, reason: str, batch: int = 500) -> int:
+    """Recompute every open case's deadlines (after a rule or calendar correction).
+
+    Streams the cases in batches and commits each batch, so a million cases never sit in
+    memory at once. Returns how many deadlines changed; each change is an event.
+    """
+    from sqlalchemy import func, select
+
+    from casework.models import Event
+
+    actor = Actor.system(reason)
+    before = session.scalar(select(func.count()).where(Event.type == "deadline.recomputed"))
+    last_id = 0
+    while True:
+        cases = session.scalars(
+            select(Case)
+            .where(Case.closed_on.is_(None), Case.id > last_id)
+            .order_by(Case.id)
+            .limit(batch)
+        ).all()
+        if not cases:
+            break
+        for case in cases:
+            with stale_is_conflict():
+                refresh_deadlines(session, case, actor, law, reason=reason)
+                case.updated_at = now()
+        session.commit()
+        last_id = cases[-1].id
+    after = session.scalar(select(func.count()).where(Event.type == "deadline.recomputed"))
+    return after - before

@@ -463,6 +463,26 @@ WORKFLOW = Workflow(
             notices=("acknowledgement",),
         ),
         Action(
+            "correct_validation_date",
+            ("under_consideration",),
+            None,
+            _A,
+            "Correct the validation date",
+            "SSI 2017/39 reg 5",
+            guards=(
+                date_between(
+                    "validation_date",
+                    "SSI 2017/39 reg 5",
+                    earliest=lambda c: (
+                        c.facts.received_on,
+                        "the day the last required item arrived",
+                    ),
+                ),
+                required_text("reason", "SSI 2017/39 reg 5", "the reason for the correction"),
+            ),
+            notices=("acknowledgement",),
+        ),
+        Action(
             "notify_additional_authorities",
             ("under_consideration",),
             None,

@@ -36,6 +36,12 @@ def _validate(run: Run) -> None:
     ).period
 
 
+def _correct_validation_date(run: Run) -> None:
+    """A corrected date moves every deadline that starts from it; the body is told again."""
+    run.context["correction"] = run.payload["reason"]
+    _validate(run)
+
+
 def _notify_additional_authorities(run: Run) -> None:
     notified = []
     for aa in run.case.additional_authorities:
@@ -131,6 +137,7 @@ class Participation(CaseKind):
         "request_missing_items": _request_missing_items,
         "supply_information": _supply_information,
         "validate": _validate,
+        "correct_validation_date": _correct_validation_date,
         "notify_additional_authorities": _notify_additional_authorities,
         "record_authority_reply": _record_authority_reply,
         "agree_extension": _agree_extension,

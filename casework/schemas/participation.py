@@ -53,6 +53,11 @@ class Validate(Schema):
     validation_date = fields.Date(load_default=None, metadata=TODAY)
 
 
+class CorrectValidationDate(Schema):
+    validation_date = fields.Date(required=True)
+    reason = text(load_default="")
+
+
 class NotifyAdditionalAuthorities(Schema):
     notified_on = fields.Date(load_default=None, metadata=TODAY)
 
@@ -129,6 +134,7 @@ ACTIONS: dict[str, type[Schema]] = {
     "request_missing_items": RequestMissingItems,
     "supply_information": SupplyInformation,
     "validate": Validate,
+    "correct_validation_date": CorrectValidationDate,
     "notify_additional_authorities": NotifyAdditionalAuthorities,
     "record_authority_reply": RecordAuthorityReply,
     "agree_extension": AgreeExtension,
