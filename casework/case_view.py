@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from casework.access import party_for
 from casework.commands import context_for
 from casework.kinds import kind_of
-from casework.models import Case, ParticipationRequest, User
+from casework.kinds.asset_transfer import competing, freeze_statement, is_frozen
+from casework.models import AssetTransferRequest, Case, ParticipationRequest, User
+from workflows import asset_transfer as atr
 from workflows.machine import Law
+from workflows.rules import Party
 
 
 def summary(case: Case, today: dt.date, *, overdue: bool | None = None) -> dict[str, Any]:
@@ -79,7 +84,88 @@ def detail(case: Case, user: User | None, today: dt.date, law: Law) -> dict[str,
     )
     if isinstance(case, ParticipationRequest):
         data.update(_participation(case))
+    if isinstance(case, AssetTransferRequest):
+        data.update(_asset_transfer(case, party, today, law))
     return data
+
+
+def _asset_transfer(
+    case: AssetTransferRequest, party: Party | None, today: dt.date, law: Law
+) -> dict[str, Any]:
+    session = object_session(case)
+    out: dict[str, Any] = {k: getattr(case, k) for k in kind_of(case).request_fields}
+    out["land"] = case.land
+    out["review_route"] = atr.route_description(case.authority.type)
+    out["freeze"] = {
+        "applies": case.freeze_applies,
+        "active": is_frozen(case),
+        "exception": case.freeze_exception,
+        "statement": freeze_statement(case) if case.validation_date else None,
+    }
+    out["repeat_of"] = None
+    if case.repeat_of is not None and case.repeat_of.decided_on:
+        bar = law.rulebook.compute("atr.repeat_request_bar", case.repeat_of.decided_on)
+        out["repeat_of"] = {
+            "reference": case.repeat_of.reference,
+            "refused_on": case.repeat_of.decided_on,
+            "bar_until": bar.due,
+            "explanation": bar.explanation,
+        }
+    out["competing"] = (
+        [
+            {
+                "reference": c.reference,
+                "state": c.state,
+                "validation_date": c.validation_date,
+                "priority": c.validation_date is not None
+                and (
+                    case.validation_date is None
+                    or c.validation_date < case.validation_date
+                    or (c.validation_date == case.validation_date and c.id < case.id)
+                ),
+            }
+            for c in competing(session, case)
+        ]
+        if session is not None
+        else []
+    )
+    out["notice_date"] = case.notice_date
+    out["representations_close"] = case.representations_close
+    private = ("email", "address")
+    out["representations"] = (
+        [
+            {
+                k: getattr(r, k)
+                for k in (
+                    "id",
+                    "name",
+                    "text",
+                    "received_on",
+                    "source",
+                    *(private if party is Party.AUTHORITY else ()),
+                )
+            }
+            for r in case.representations
+        ]
+        if party in (Party.AUTHORITY, Party.BODY)
+        else []
+    )
+    out["applications"] = case.applications
+    out["position"] = {
+        k: getattr(case, k)
+        for k in (
+            "decision",
+            "agreed_on",
+            "terms",
+            "terms_differ_significantly",
+            "offer_by",
+            "decision_period_expired_on",
+            "offer_made_on",
+            "offer",
+            "contract_concluded_on",
+        )
+    }
+    return out
 
 
 def _participation(case: ParticipationRequest) -> dict[str, Any]:

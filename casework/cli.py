@@ -207,6 +207,21 @@ def deadlines_recompute() -> None:
 
 
 @main.command()
+def sweep() -> None:
+    """Take the actions that deadlines passing require (non-determination, lapse)."""
+    from casework.context import db as session
+    from casework.context import law, services
+    from casework.sweep import sweep as run_sweep
+
+    app = _app()
+    with app.app_context():
+        taken = run_sweep(session(), services().clock.today(), law())
+    for t in taken:
+        click.echo(f"{t.reference}: {t.action}")
+    click.echo(f"{len(taken)} action(s) taken.")
+
+
+@main.command()
 def docs() -> None:
     """Regenerate the README's workflow diagrams and rule table from the code."""
     from casework.docs import write

@@ -157,7 +157,7 @@ def perform(
                     spec,
                     actor,
                     today,
-                    {**run.context, **r.context, "deadlines": by_key},
+                    {**kind.notice_context(), **run.context, **r.context, "deadlines": by_key},
                     recipient=r.name,
                     recipient_email=r.email,
                 )

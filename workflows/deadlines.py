@@ -13,7 +13,14 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from workflows.periods import iso
-from workflows.rules import Deadline, Extension, Party, Rulebook, apply_extensions
+from workflows.rules import (
+    Deadline,
+    Extension,
+    Instrument,
+    Party,
+    Rulebook,
+    apply_extensions,
+)
 
 
 class Status(StrEnum):
@@ -80,6 +87,7 @@ def track(
     extensions: Mapping[tuple[str, str], Sequence[Extension]] | None = None,
     with_additional_authorities: bool = False,
     due: dt.date | None = None,
+    instrument: Instrument | None = None,
 ) -> DeadlineState:
     """One deadline: computed, extended as agreed, with its status.
 
@@ -87,18 +95,23 @@ def track(
     representation closing date); it must not be earlier than the computed minimum.
     """
     deadline: Deadline = rulebook.compute(
-        rule_id, start, with_additional_authorities=with_additional_authorities
+        rule_id,
+        start,
+        with_additional_authorities=with_additional_authorities,
+        instrument=instrument,
     )
     if due is not None and due != deadline.due:
+        relation = "not earlier than" if due >= deadline.due else "EARLIER than"
         deadline = replace(
             deadline,
             due=due,
             lines=(
                 *deadline.lines,
-                f"set: the notice gives {iso(due)}, not earlier than the minimum "
+                f"set: the notice gives {iso(due)}, {relation} the minimum "
                 f"{deadline.due.isoformat()}",
             ),
         )
+
     deadline = apply_extensions(deadline, (extensions or {}).get((rule_id, key), ()))
     if met_on is not None:
         return DeadlineState(key, deadline, Status.MET, met_on)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from workflows.machine import Context, Guard
+
+if TYPE_CHECKING:
+    from workflows.deadlines import DeadlineState
 
 
 def required_text(
@@ -47,3 +51,91 @@ def date_between(
         return None
 
     return Guard(f"date.{field}", citation, check, field=field)
+
+
+def considered(key: str, label: str, citation: str, prefix: str) -> Guard:
+    """The decision must record the officer's consideration of one statutory matter."""
+
+    def check(ctx: Context) -> str | None:
+        text = (ctx.payload.get("considerations") or {}).get(key)
+        if isinstance(text, str) and text.strip():
+            return None
+        return f"Record how you considered {label} ({citation})."
+
+    return Guard(f"{prefix}.{key}", citation, check, field=f"considerations.{key}")
+
+
+DeadlinesOf = Callable[[Context], "list[DeadlineState]"]
+
+
+def extension_guards(
+    rules: tuple[str, ...], deadlines_of: DeadlinesOf, citation: str, prefix: str
+) -> tuple[Guard, ...]:
+    """An agreed extension: to a rule that may be extended, to a later date, and, where the
+    rule says so, agreed before the current deadline passes."""
+
+    def current_state(ctx: Context):
+        rule_id = ctx.payload.get("rule") or rules[0]
+        return next((s for s in deadlines_of(ctx) if s.rule_id == rule_id and not s.key), None)
+
+    def extensible(ctx: Context) -> str | None:
+        rule_id = ctx.payload.get("rule") or rules[0]
+        if rule_id not in rules:
+            return f"{rule_id} cannot be extended by agreement; only {', '.join(rules)} can."
+        state = current_state(ctx)
+        if state is None or state.status.value != "open":
+            return f"There is no running {rule_id} deadline to extend."
+        return None
+
+    def later(ctx: Context) -> str | None:
+        state, new_due = current_state(ctx), ctx.payload.get("new_due_date")
+        if new_due is None:
+            return "Give the new due date."
+        if state is not None and new_due <= state.deadline.due:
+            return (
+                f"The agreed date must be later than the current due date ({state.deadline.due})."
+            )
+        return None
+
+    def before_expiry(ctx: Context) -> str | None:
+        state, agreed_on = current_state(ctx), ctx.payload.get("agreed_on")
+        if (
+            state is None
+            or agreed_on is None
+            or not state.deadline.rule.extension_only_before_expiry
+        ):
+            return None
+        if agreed_on > state.deadline.due:
+            return (
+                f"The period ended on {state.deadline.due}; a longer period must be agreed "
+                f"before the current one expires ({state.deadline.rule.citation})."
+            )
+        return None
+
+    return (
+        Guard(f"{prefix}.extensible", citation, extensible, field="rule"),
+        Guard(f"{prefix}.later", citation, later, field="new_due_date"),
+        date_between("agreed_on", citation),
+        Guard(f"{prefix}.before_expiry", citation, before_expiry, field="agreed_on"),
+    )
+
+
+def within(
+    rule_id: str,
+    citation: str,
+    what: str,
+    deadlines_of: DeadlinesOf,
+    key: Callable[[Context], str] | None = None,
+) -> Guard:
+    """Today must fall within the period of `rule_id` (a window the law gives someone)."""
+
+    def check(ctx: Context) -> str | None:
+        k = key(ctx) if key else ""
+        state = next((s for s in deadlines_of(ctx) if s.rule_id == rule_id and s.key == k), None)
+        if state is None:
+            return f"There is no period for {what} on this case ({citation})."
+        if ctx.today > state.deadline.due:
+            return f"The period for {what} ended on {state.deadline.due} ({citation})."
+        return None
+
+    return Guard(f"{rule_id}.within", citation, check)

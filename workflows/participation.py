@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from workflows import eligibility
 from workflows.authorities import AUTHORITY_TYPES
 from workflows.deadlines import DeadlineState, current, track
-from workflows.guards import date_between, required_text
+from workflows.guards import considered, date_between, extension_guards, required_text, within
 from workflows.machine import Action, Context, Guard, Law, State, Workflow
-from workflows.notices import NoticeSpec
+from workflows.notices import Addressee, NoticeSpec
 from workflows.rules import Extension, Party
 
 KIND = "participation_request"
@@ -234,28 +234,8 @@ def _notified_on_of(ctx: Context) -> tuple[dt.date | None, str]:
     return (aa.notified_on if aa else None, "the day it was notified")
 
 
-def _extension_rule(ctx: Context) -> str | None:
-    rule_id = ctx.payload.get("rule", "pr.decision")
-    if rule_id not in EXTENSIBLE_RULES:
-        return f"{rule_id} cannot be extended by agreement; only {', '.join(EXTENSIBLE_RULES)} can."
-    return None
-
-
-def _extension_date(ctx: Context) -> str | None:
-    state = current(deadlines(ctx.facts, ctx.law), ctx.payload.get("rule", "pr.decision"))
-    new_due = ctx.payload.get("new_due_date")
-    if state is None or new_due is None:
-        return None if new_due else "Give the new due date."
-    if new_due <= state.deadline.due:
-        return f"The agreed date must be later than the current due date ({state.deadline.due})."
-    return None
-
-
-def _comment_in_time(ctx: Context) -> str | None:
-    state = current(deadlines(ctx.facts, ctx.law), "pr.process_representations")
-    if state and ctx.today > state.deadline.due:
-        return f"The period for comments ended on {state.deadline.due} (s.26)."
-    return None
+def _deadlines(ctx: Context) -> list[DeadlineState]:
+    return deadlines(ctx.facts, ctx.law)
 
 
 def _comments_closed(ctx: Context) -> str | None:
@@ -289,16 +269,6 @@ def _is_existing(ctx: Context) -> bool:
     return _is_agreed(ctx) and ctx.payload.get("process") == "existing"
 
 
-def _considered(key: str, label: str) -> Guard:
-    def check(ctx: Context) -> str | None:
-        text = (ctx.payload.get("considerations") or {}).get(key)
-        if isinstance(text, str) and text.strip():
-            return None
-        return f"Record how you considered {label} (s.24(3))."
-
-    return Guard(f"s24_3.{key}", "s.24(3)", check, field=f"considerations.{key}")
-
-
 ELIGIBLE = Guard("s20.participation_body", "s.20", _participation_body)
 PSA = Guard("sch2.public_service_authority", "s.21; Schedule 2", _public_service_authority)
 ADDITIONAL_PSAS = Guard("s22_6.additional_authorities", "s.22(6)", _additional_are_psas)
@@ -306,7 +276,7 @@ COMPLETE = Guard("s22.complete", REQUEST_CITATION, _complete)
 
 DECISION_GUARDS: tuple[Guard, ...] = (
     Guard("reg6_1.all_notified", "SSI 2017/39 reg 6(1)", _all_notified),
-    *(_considered(k, v) for k, v in CONSIDERATIONS.items()),
+    *(considered(k, v, "s.24(3)", "s24_3") for k, v in CONSIDERATIONS.items()),
     required_text(
         "reasons",
         "s.24",
@@ -340,46 +310,46 @@ NOTICES: dict[str, NoticeSpec] = {
             "missing_items",
             "Participation request: information missing",
             "SSI 2017/39 reg 4(1)",
-            Party.BODY,
+            Addressee.BODY,
         ),
         NoticeSpec(
             "acknowledgement",
             "Participation request: acknowledgement",
             "SSI 2017/39 regs 4-5",
-            Party.BODY,
+            Addressee.BODY,
         ),
         NoticeSpec(
             "additional_authority_notice",
             "Participation request: notice to an additional authority",
             "s.22(6); SSI 2017/39 reg 6",
-            Party.ADDITIONAL_AUTHORITY,
+            Addressee.ADDITIONAL_AUTHORITY,
         ),
         NoticeSpec(
             "decision_notice",
             "Participation request: decision notice",
             "s.24; s.25; SSI 2017/39 regs 7-8",
-            Party.BODY,
+            Addressee.BODY,
             published=True,
         ),
         NoticeSpec(
             "process_notice",
             "Outcome improvement process: notice of the process",
             "s.26(5); SSI 2017/39 reg 9",
-            Party.BODY,
+            Addressee.BODY,
             published=True,
         ),
         NoticeSpec(
             "process_change_notice",
             "Outcome improvement process: notice of a change",
             "s.29; SSI 2017/39 reg 10",
-            Party.BODY,
+            Addressee.BODY,
             published=True,
         ),
         NoticeSpec(
             "outcome_report",
             "Outcome improvement process: report on the outcome",
             "s.31",
-            Party.BODY,
+            Addressee.BODY,
             published=True,
         ),
     )
@@ -524,11 +494,7 @@ WORKFLOW = Workflow(
             _A,
             "Record a longer period agreed with the body",
             "SSI 2017/39 reg 7",
-            guards=(
-                Guard("reg7.extensible", "SSI 2017/39 reg 7", _extension_rule, field="rule"),
-                Guard("reg7.later", "SSI 2017/39 reg 7", _extension_date, field="new_due_date"),
-                date_between("agreed_on", "SSI 2017/39 reg 7"),
-            ),
+            guards=extension_guards(EXTENSIBLE_RULES, _deadlines, "SSI 2017/39 reg 7", "reg7"),
         ),
         Action(
             "decide",
@@ -574,7 +540,7 @@ WORKFLOW = Workflow(
             "Comment on the proposed process",
             "s.26",
             guards=(
-                Guard("s26.in_time", "s.26", _comment_in_time),
+                within("pr.process_representations", "s.26", "comments on the process", _deadlines),
                 required_text("comments", "s.26", "your comments"),
             ),
         ),

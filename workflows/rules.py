@@ -84,6 +84,8 @@ class Rule:
     amount_with_additional_authorities: int | None = None
     # ATR decision periods may only be extended before they expire (SSI 2016/357 reg 10).
     extension_only_before_expiry: bool = False
+    # Instruments the same period may run under instead, chosen by the caller.
+    other_instruments: tuple[Instrument, ...] = ()
 
     @property
     def period_phrase(self) -> str:
@@ -189,6 +191,8 @@ RULES: tuple[Rule, ...] = (
         Basis.VERIFIED,
         Party.BODY,
         ATR_REVIEW,
+        # An appeal to the Scottish Ministers runs under 2016/359 instead.
+        other_instruments=(ATR_APPEALS,),
     ),
     Rule(
         "atr.offer",
@@ -219,6 +223,28 @@ RULES: tuple[Rule, ...] = (
         "the day the contract period ends",
         "SSI 2016/360",
         Basis.GUIDANCE,
+        Party.BODY,
+        ATR_NO_CONTRACT,
+    ),
+    Rule(
+        "atr.no_contract_appeal_response",
+        "The authority responds to the appeal because no contract was concluded",
+        "working_days",
+        15,
+        "the day the appeal is received",
+        "SSI 2016/360 reg 4",
+        Basis.VERIFIED,
+        Party.AUTHORITY,
+        ATR_NO_CONTRACT,
+    ),
+    Rule(
+        "atr.no_contract_appeal_comments",
+        "The body may comment on the authority's response to its no-contract appeal",
+        "working_days",
+        15,
+        "the day the authority's response is sent",
+        "SSI 2016/360 reg 4",
+        Basis.VERIFIED,
         Party.BODY,
         ATR_NO_CONTRACT,
     ),
@@ -358,9 +384,20 @@ class Rulebook:
         return calendars.DEFINITIONS[str(chosen)]
 
     def compute(
-        self, rule_id: str, start: dt.date, *, with_additional_authorities: bool = False
+        self,
+        rule_id: str,
+        start: dt.date,
+        *,
+        with_additional_authorities: bool = False,
+        instrument: Instrument | None = None,
     ) -> Deadline:
+        """The deadline for `rule_id` from `start`. `instrument` picks which instrument's
+        working days count where the rule runs under more than one (review or appeal)."""
         rule = self.rule(rule_id)
+        if instrument is not None and instrument != rule.instrument:
+            if instrument not in rule.other_instruments:
+                raise ValueError(f"{rule_id} does not run under {instrument.citation}")
+            rule = replace(rule, instrument=instrument)
         amount, key = rule.amount, rule.id
         variant = ""
         if with_additional_authorities and rule.amount_with_additional_authorities is not None:
@@ -373,7 +410,7 @@ class Rulebook:
             f"citation: {rule.citation} ({rule.basis.description})",
             f"period: {_phrase(rule.unit, amount)} {rule.starts}{variant}",
         ]
-        if amount != default:
+        if key in self.overrides:
             lines.append(
                 f"configured: this authority's configuration sets {amount} in place of the "
                 f"{rule.basis.value} value of {default} ({key})"

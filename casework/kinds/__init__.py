@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from casework.errors import Invalid
 from casework.eventlog import Actor
-from casework.models import Authority, Case, CommunityBody
+from casework.models import Authority, Case, CommunityBody, Decision, ExtensionRow
 from workflows.deadlines import DeadlineState
 from workflows.machine import Action, Law, Workflow
-from workflows.notices import NoticeSpec
-from workflows.rules import Party
+from workflows.notices import Addressee, NoticeSpec
 
 
 @dataclass
@@ -47,6 +46,52 @@ class Run:
 
 
 Effect = Callable[[Run], None]
+
+
+def add_extension(
+    run: Run, rule: str, new_due: dt.date, agreed_on: dt.date, by: str, note: str = ""
+) -> None:
+    """Keep an agreed (or directed) longer period in the extension history."""
+    run.case.extensions.append(
+        ExtensionRow(
+            rule=rule,
+            key="",
+            agreed_on=agreed_on,
+            new_due_date=new_due,
+            agreed_by=by,
+            note=note,
+            recorded_by_id=run.actor.user.id if run.actor.user else None,
+        )
+    )
+
+
+def agree_extension(run: Run) -> None:
+    p = run.payload
+    add_extension(
+        run,
+        p["rule"],
+        p["new_due_date"],
+        p["agreed_on"],
+        p.get("by") or "agreement with the body",
+        p.get("note") or "",
+    )
+
+
+def record_decision(
+    run: Run, stage: str, outcome: str, considerations: dict | None = None, **details: Any
+) -> Decision:
+    """A decision, review or appeal result, with its reasons, on the case's record."""
+    decision = Decision(
+        stage=stage,
+        outcome=outcome,
+        reasons=run.payload.get("reasons") or "",
+        considerations=considerations or {},
+        details=details,
+        decided_on=run.today,
+        decided_by_id=run.actor.user.id if run.actor.user else None,
+    )
+    run.case.decisions.append(decision)
+    return decision
 
 
 class CaseKind:
@@ -76,6 +121,10 @@ class CaseKind:
                 changed.add(name)
         return changed
 
+    def notice_context(self) -> dict[str, Any]:
+        """What every notice of this kind may quote, besides the case itself."""
+        return {}
+
     def loggable(self, trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
         """What of an action's payload goes into the event log."""
         return payload
@@ -90,7 +139,7 @@ class CaseKind:
         """Who a notice goes to. Notices to the body go to its contact address."""
         if spec.kind in run.recipients:
             return run.recipients[spec.kind]
-        if spec.recipient is Party.BODY:
+        if spec.recipient is Addressee.BODY:
             body = run.case.community_body
             return [Recipient(body.name, body.contact_email)]
         raise ValueError(f"no recipients for {spec.kind}")
@@ -123,4 +172,4 @@ def kind_of(case: Case) -> CaseKind:
 
 
 # The kinds register themselves on import; importing this package loads them all.
-from casework.kinds import participation  # noqa: E402, F401
+from casework.kinds import asset_transfer, participation  # noqa: E402, F401

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from casework.clock import now
 from casework.errors import Invalid
-from casework.kinds import CaseKind, Recipient, Run, lookup_authority, register
-from casework.models import AdditionalAuthority, Decision, ExtensionRow, ParticipationRequest
+from casework.kinds import (
+    CaseKind,
+    Recipient,
+    Run,
+    agree_extension,
+    lookup_authority,
+    record_decision,
+    register,
+)
+from casework.models import AdditionalAuthority, ParticipationRequest
 from workflows import participation as pr
 from workflows.rules import Extension
 
@@ -64,31 +72,9 @@ def _record_authority_reply(run: Run) -> None:
     aa.reasons = run.payload.get("reasons") or None
 
 
-def _agree_extension(run: Run) -> None:
-    run.case.extensions.append(
-        ExtensionRow(
-            rule=run.payload.get("rule", "pr.decision"),
-            key="",
-            agreed_on=run.payload["agreed_on"],
-            new_due_date=run.payload["new_due_date"],
-            agreed_by="agreement with the body",
-            note=run.payload.get("note") or "",
-            recorded_by_id=run.actor.user.id if run.actor.user else None,
-        )
-    )
-
-
 def _decide(run: Run) -> None:
     case, p = run.case, run.payload
-    decision = Decision(
-        stage="decision",
-        outcome=p["outcome"],
-        reasons=p.get("reasons") or "",
-        considerations=p["considerations"],
-        decided_on=run.today,
-        decided_by_id=run.actor.user.id if run.actor.user else None,
-    )
-    case.decisions.append(decision)
+    decision = record_decision(run, "decision", p["outcome"], p["considerations"])
     case.decided_on = run.today
     if p["outcome"] == "agreed":
         case.process_type = p["process"]
@@ -140,7 +126,7 @@ class Participation(CaseKind):
         "correct_validation_date": _correct_validation_date,
         "notify_additional_authorities": _notify_additional_authorities,
         "record_authority_reply": _record_authority_reply,
-        "agree_extension": _agree_extension,
+        "agree_extension": agree_extension,
         "decide": _decide,
         "comment_on_process": _comment_on_process,
         "issue_process_notice": _issue_process_notice,

@@ -3,19 +3,25 @@
 from casework.models.base import Base
 from casework.models.cases import (
     AdditionalAuthority,
+    Application,
+    AssetTransferRequest,
     Case,
     DeadlineRow,
     Decision,
     ExtensionRow,
     ParticipationRequest,
     ReferenceCounter,
+    Representation,
 )
+from casework.models.land import LandEntry
 from casework.models.parties import ApiToken, Authority, CommunityBody, User
 from casework.models.records import Event, Notice
 
 __all__ = [
     "AdditionalAuthority",
     "ApiToken",
+    "Application",
+    "AssetTransferRequest",
     "Authority",
     "Base",
     "Case",
@@ -24,8 +30,10 @@ __all__ = [
     "Decision",
     "Event",
     "ExtensionRow",
+    "LandEntry",
     "Notice",
     "ParticipationRequest",
     "ReferenceCounter",
+    "Representation",
     "User",
 ]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.clock import now
 from casework.models.base import Base, UTCDateTime
+from casework.models.land import LandEntry
 from casework.models.parties import Authority, CommunityBody, User
 
 
@@ -95,6 +96,92 @@ class ParticipationRequest(Case):
     )
 
     __mapper_args__ = {"polymorphic_identity": "participation_request"}
+
+
+class AssetTransferRequest(Case):
+    __tablename__ = "asset_transfer_requests"
+
+    id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    land_id: Mapped[int | None] = mapped_column(ForeignKey("land.id"), index=True)
+    land_description: Mapped[str] = mapped_column(Text, default="")
+    transfer_type: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    benefits: Mapped[str] = mapped_column(Text, default="")
+    proposed_price: Mapped[str] = mapped_column(Text, default="")
+    other_terms: Mapped[str] = mapped_column(Text, default="")
+    community_support: Mapped[str] = mapped_column(Text, default="")
+    funding: Mapped[str] = mapped_column(Text, default="")
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    freeze_applies: Mapped[bool | None] = mapped_column(Boolean)
+    freeze_exception: Mapped[str | None] = mapped_column(String(20))
+    freeze_exception_details: Mapped[str | None] = mapped_column(Text)
+    notice_date: Mapped[dt.date | None] = mapped_column(Date)
+    representations_close: Mapped[dt.date | None] = mapped_column(Date)
+    copies_sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    comments_by: Mapped[dt.date | None] = mapped_column(Date)
+    body_commented_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(10))
+    agreed_on: Mapped[dt.date | None] = mapped_column(Date)
+    terms: Mapped[str | None] = mapped_column(Text)
+    terms_differ_significantly: Mapped[bool] = mapped_column(Boolean, default=False)
+    offer_by: Mapped[dt.date | None] = mapped_column(Date)
+    decision_period_expired_on: Mapped[dt.date | None] = mapped_column(Date)
+    offer_made_on: Mapped[dt.date | None] = mapped_column(Date)
+    offer: Mapped[str | None] = mapped_column(Text)
+    contract_concluded_on: Mapped[dt.date | None] = mapped_column(Date)
+    no_contract_response_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    land: Mapped[LandEntry | None] = relationship(lazy="joined")
+    repeat_of: Mapped[Case | None] = relationship(
+        foreign_keys=[repeat_of_id], remote_side="Case.id"
+    )
+    representations: Mapped[list[Representation]] = relationship(
+        order_by="Representation.id", cascade="all, delete-orphan"
+    )
+    applications: Mapped[list[Application]] = relationship(
+        order_by="Application.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {
+        "polymorphic_identity": "asset_transfer_request",
+        "inherit_condition": id == Case.id,
+    }
+
+
+class Representation(Base):
+    """A representation on an asset transfer request. The contact details are kept for the
+    authority and never published or shown to anyone else."""
+
+    __tablename__ = "representations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("asset_transfer_requests.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class Application(Base):
+    """An application for review, an appeal, or a no-contract appeal, and its result."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("asset_transfer_requests.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(30))
+    route: Mapped[str] = mapped_column(String(200))
+    applied_on: Mapped[dt.date] = mapped_column(Date)
+    reasons: Mapped[str] = mapped_column(Text)
+    procedure: Mapped[list[str]] = mapped_column(JSON, default=list)
+    documents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    result: Mapped[str | None] = mapped_column(String(20))
+    decision: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
 
 
 class AdditionalAuthority(Base):

@@ -95,3 +95,65 @@ class CasePageSchema(Schema):
     page = fields.Integer()
     page_size = fields.Integer()
     total = fields.Integer()
+
+
+class RepresentationOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    text = fields.String()
+    received_on = fields.Date()
+    source = fields.String()
+    email = fields.String(metadata={"description": "shown to the authority only"})
+    address = fields.String(metadata={"description": "shown to the authority only"})
+
+
+class ApplicationOut(Schema):
+    stage = fields.String()
+    route = fields.String()
+    applied_on = fields.Date()
+    reasons = fields.String()
+    procedure = fields.List(fields.String())
+    documents = fields.List(fields.String())
+    decided_on = fields.Date(allow_none=True)
+    result = fields.String(allow_none=True)
+    decision = fields.String(allow_none=True)
+
+
+class CompetingOut(Schema):
+    reference = fields.String()
+    state = fields.String()
+    validation_date = fields.Date(allow_none=True)
+    priority = fields.Boolean(metadata={"description": "validated earlier than this request"})
+
+
+class LandRefOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    address = fields.String()
+    uprn = fields.String(allow_none=True)
+
+
+class AssetTransferCaseSchema(CaseSchema):
+    land = fields.Nested(LandRefOut, allow_none=True)
+    land_description = fields.String()
+    transfer_type = fields.String()
+    reasons = fields.String()
+    benefits = fields.String()
+    proposed_price = fields.String()
+    other_terms = fields.String()
+    community_support = fields.String()
+    funding = fields.String()
+    review_route = fields.String()
+    freeze = fields.Dict(metadata={"description": "whether the s.84 bar applies, and why not"})
+    repeat_of = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "a request for the same land and transfer refused in the last 2 years"
+        },
+    )
+    competing = fields.List(fields.Nested(CompetingOut))
+    notice_date = fields.Date(allow_none=True)
+    representations_close = fields.Date(allow_none=True)
+    representations = fields.List(fields.Nested(RepresentationOut))
+    applications = fields.List(fields.Nested(ApplicationOut))
+    position = fields.Dict(metadata={"description": "the current decision, terms and offer"})

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from casework.schemas import participation
-from casework.schemas.cases import ParticipationCaseSchema
+from casework.schemas import asset_transfer, participation
+from casework.schemas.cases import AssetTransferCaseSchema, ParticipationCaseSchema
 
 CREATE: dict[str, type[Schema]] = {
-    "participation_request": participation.CreateParticipationRequest
+    "participation_request": participation.CreateParticipationRequest,
+    "asset_transfer_request": asset_transfer.CreateAssetTransferRequest,
 }
 UPDATE: dict[str, type[Schema]] = {
-    "participation_request": participation.UpdateParticipationRequest
+    "participation_request": participation.UpdateParticipationRequest,
+    "asset_transfer_request": asset_transfer.UpdateAssetTransferRequest,
 }
-ACTIONS: dict[str, dict[str, type[Schema]]] = {"participation_request": participation.ACTIONS}
-OUTPUT: dict[str, type[Schema]] = {"participation_request": ParticipationCaseSchema}
+ACTIONS: dict[str, dict[str, type[Schema]]] = {
+    "participation_request": participation.ACTIONS,
+    "asset_transfer_request": asset_transfer.ACTIONS,
+}
+OUTPUT: dict[str, type[Schema]] = {
+    "participation_request": ParticipationCaseSchema,
+    "asset_transfer_request": AssetTransferCaseSchema,
+}
