@@ -33,13 +33,13 @@ class Actor:
         return cls(f"system: {what}")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -58,7 +58,7 @@ def record(
         occurred_at=at or now(),
         actor_user_id=actor.user.id if actor.user is not None else None,
         actor=actor.label,
-        payload=_jsonable(payload or {}),
+        payload=jsonable(payload or {}),
     )
     session.add(ev)
     return ev

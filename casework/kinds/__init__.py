@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.errors import Invalid
-from casework.eventlog import Actor
+from casework.eventlog import Actor, jsonable
 from casework.models import Authority, Case, CommunityBody, Decision, ExtensionRow
 from workflows.deadlines import DeadlineState
 from workflows.machine import Action, Law, Workflow
@@ -86,7 +86,7 @@ def record_decision(
         outcome=outcome,
         reasons=run.payload.get("reasons") or "",
         considerations=considerations or {},
-        details=details,
+        details=jsonable(details),
         decided_on=run.today,
         decided_by_id=run.actor.user.id if run.actor.user else None,
     )

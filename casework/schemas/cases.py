@@ -133,6 +133,32 @@ class LandRefOut(Schema):
     uprn = fields.String(allow_none=True)
 
 
+class FreezeOut(Schema):
+    applies = fields.Boolean(allow_none=True)
+    active = fields.Boolean(metadata={"description": "the land may not be disposed of now"})
+    exception = fields.String(allow_none=True)
+    statement = fields.String(allow_none=True)
+
+
+class RepeatOut(Schema):
+    reference = fields.String()
+    refused_on = fields.Date()
+    bar_until = fields.Date()
+    explanation = fields.String()
+
+
+class PositionOut(Schema):
+    decision = fields.String(allow_none=True)
+    agreed_on = fields.Date(allow_none=True)
+    terms = fields.String(allow_none=True)
+    terms_differ_significantly = fields.Boolean()
+    offer_by = fields.Date(allow_none=True)
+    decision_period_expired_on = fields.Date(allow_none=True)
+    offer_made_on = fields.Date(allow_none=True)
+    offer = fields.String(allow_none=True)
+    contract_concluded_on = fields.Date(allow_none=True)
+
+
 class AssetTransferCaseSchema(CaseSchema):
     land = fields.Nested(LandRefOut, allow_none=True)
     land_description = fields.String()
@@ -144,8 +170,9 @@ class AssetTransferCaseSchema(CaseSchema):
     community_support = fields.String()
     funding = fields.String()
     review_route = fields.String()
-    freeze = fields.Dict(metadata={"description": "whether the s.84 bar applies, and why not"})
-    repeat_of = fields.Dict(
+    freeze = fields.Nested(FreezeOut)
+    repeat_of = fields.Nested(
+        RepeatOut,
         allow_none=True,
         metadata={
             "description": "a request for the same land and transfer refused in the last 2 years"
@@ -156,4 +183,4 @@ class AssetTransferCaseSchema(CaseSchema):
     representations_close = fields.Date(allow_none=True)
     representations = fields.List(fields.Nested(RepresentationOut))
     applications = fields.List(fields.Nested(ApplicationOut))
-    position = fields.Dict(metadata={"description": "the current decision, terms and offer"})
+    position = fields.Nested(PositionOut)

@@ -68,6 +68,8 @@ class World:
     public: Caller
     body_id: int
     other_body_id: int
+    water_officer: Caller  # Scottish Water: appeals go to the Scottish Ministers (s.85)
+    ministers_officer: Caller  # The Scottish Ministers: review by Ministers (s.87)
 
 
 def considerations(text: str = "Considered") -> dict[str, str]:
@@ -102,6 +104,9 @@ def world(app, session) -> World:
     water = Authority(
         code="SWAT", name="Scottish Water", type="scottish_water", email="assets@water.test"
     )
+    ministers = Authority(
+        code="SGOV", name="The Scottish Ministers", type="scottish_ministers", email="cat@gov.test"
+    )
     trust = CommunityBody(
         name="Kinghorn Community Trust",
         legal_form="company",
@@ -120,7 +125,7 @@ def world(app, session) -> World:
         community_definition="People living in Burntisland",
         **ALL_TRUE,
     )
-    session.add_all([fife, high, nhs, sepa, water, trust, other])
+    session.add_all([fife, high, nhs, sepa, water, ministers, trust, other])
     session.flush()
 
     client = app.test_client()
@@ -139,7 +144,10 @@ def world(app, session) -> World:
         public=Caller(client, None),
         body_id=trust.id,
         other_body_id=other.id,
+        water_officer=caller("officer@water.test", "officer", authority=water),
+        ministers_officer=caller("officer@gov.test", "officer", authority=ministers),
     )
+
     session.commit()
     return world
 
@@ -176,3 +184,53 @@ def decide(world: World, ref: str, outcome: str = "agreed", process: str = "new"
     else:
         payload.setdefault("reasons", "The service is being transferred to another body.")
     return world.officer.act(ref, "decide", payload)
+
+
+ASSET_REQUEST = {
+    "kind": "asset_transfer_request",
+    "transfer_type": "ownership",
+    "reasons": "The hall is closing; the trust will run it as a community centre.",
+    "benefits": "A warm space, a youth club and a weekly lunch club for older people.",
+    "proposed_price": "£1",
+    "other_terms": "None",
+    "community_support": "A petition of 812 residents and letters from four groups.",
+    "funding": "A Scottish Land Fund grant of £150,000 and local fundraising.",
+}
+
+
+def land_entry(officer: Caller, name: str = "Kinghorn Town Hall", **extra) -> int:
+    response = officer.post(
+        "/api/v1/land",
+        json={
+            "name": name,
+            "address": "1 High Street, Kinghorn KY3 9UE",
+            "tenure": "owned",
+            "description": "Victorian hall and car park",
+            **extra,
+        },
+    )
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
+def asset_request(
+    world: World,
+    authority: str = "FIFE",
+    land: int | None = None,
+    caller: Caller | None = None,
+    **overrides,
+) -> str:
+    payload = {**ASSET_REQUEST, "authority": authority, **overrides}
+    if land is not None:
+        payload["land"] = land
+    elif "land_description" not in payload:
+        payload["land_description"] = "The former library, Main Street"
+    response = (caller or world.body).post("/api/v1/cases", json=payload)
+    assert response.status_code == 201, response.json
+    return response.json["reference"]
+
+
+def atr_considerations(text: str = "Considered") -> dict[str, str]:
+    from workflows.asset_transfer import CONSIDERATIONS
+
+    return {k: f"{text}: {label}" for k, label in CONSIDERATIONS.items()}
