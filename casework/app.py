@@ -7,6 +7,7 @@ import logging
 from flask import Flask, g, request
 from sqlalchemy.orm import Session, sessionmaker
 
+from casework import extensions
 from casework.api import init_api
 from casework.auth import user_for_token
 from casework.clock import Clock
@@ -44,5 +45,6 @@ def create_app(
             g.user = user_for_token(db(), header[7:].strip())
 
     app.teardown_appcontext(close_session)
-    init_api(app)
+    app.extensions["casework.api"] = init_api(app)
+    extensions.call("install", app)
     return app

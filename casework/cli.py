@@ -9,6 +9,7 @@ import sys
 import click
 from sqlalchemy import select
 
+from casework import extensions
 from casework.config import ConfigError, Settings
 from workflows.authorities import AUTHORITY_TYPES
 from workflows.rules import RULE_IDS, Rulebook, UnknownRule
@@ -60,6 +61,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 
         with app.app_context():
             print_logins(seed(app))
+    extensions.call("serve", app)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     click.echo(f"Casework is running at {url} (API: {url}api/v1/openapi.json)")
     click.echo(
@@ -253,3 +255,6 @@ def deadline(rule: str | None, start: str | None, with_additional_authorities: b
         _fail(str(exc))
     click.echo(result.due.isoformat())
     click.echo(result.explanation)
+
+
+extensions.call("cli", main)

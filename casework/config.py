@@ -41,6 +41,9 @@ class Settings:
     unconstituted_groups: bool = False
     reminder_offsets: tuple[int, ...] = (10, 5, 1)
     mail_from: str = "casework@localhost"
+    # An outbox row sent this long ago and still not done is sent again (Redis may have
+    # lost it); consumers are idempotent, so a second copy does nothing new.
+    redispatch_after_seconds: int = 900
 
     @property
     def embedded(self) -> bool:
@@ -88,9 +91,20 @@ class Settings:
             unconstituted_groups=env.get("CASEWORK_UNCONSTITUTED_GROUPS", "") in {"1", "true"},
             reminder_offsets=offsets,
             mail_from=env.get("MAIL_FROM", "casework@localhost"),
+            redispatch_after_seconds=_positive(env, "OUTBOX_REDISPATCH_SECONDS", 900),
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        value = int(env.get(name, default))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be above 0")
+    return value
 
 
 def _instance_secret(instance: Path) -> str:

@@ -37,12 +37,17 @@ def render_text(case_kind: str, notice_kind: str, context: Mapping[str, Any]) ->
 
 
 def text_to_html(text: str, title: str) -> str:
-    """HTML for a notice's text: '# ' and '## ' headings, '- ' lists, paragraphs."""
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{escape(title)}</title></head><body>",
-    ]
+    """A complete HTML document for a notice's text."""
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title></head><body>\n{text_to_fragment(text)}</body></html>\n"
+    )
+
+
+def text_to_fragment(text: str) -> str:
+    """HTML for a notice's text: '# ' and '## ' headings, '- ' lists, paragraphs; all
+    text escaped."""
+    parts = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = block.split("\n")
         if all(line.startswith("- ") for line in lines):
@@ -54,7 +59,6 @@ def text_to_html(text: str, title: str) -> str:
             parts.append(f"<h2>{escape(lines[0][3:])}</h2>")
         else:
             parts.append("<p>" + "<br>\n".join(str(escape(line)) for line in lines) + "</p>")
-    parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
@@ -81,6 +85,7 @@ def issue(
     }
     text = render_text(case.kind, spec.kind, full)
     subject = f"{spec.title}: {case.reference}"
+    decision = context.get("decision")
     ev = record(
         session,
         case,
@@ -92,8 +97,11 @@ def issue(
             "recipient": recipient,
             "citation": spec.citation,
             "published": spec.published,
+            "has_email": bool(recipient_email),
+            "outcome": getattr(decision, "outcome", None),
         },
     )
+
     session.flush()  # the event's id links the notice to it
     notice = Notice(
         case_id=case.id,

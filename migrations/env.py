@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
+import notifications.models  # noqa: F401  (the pipeline's tables share the metadata)
 from casework.db import make_engine
 from casework.models import Base
 from casework.models.base import UTCDateTime

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import notifications.models  # noqa: F401  (so the metadata has every table)
 from casework.clock import Clock
 from casework.config import Settings
 from casework.db import make_engine

@@ -16,6 +16,7 @@ from casework.models.cases import (
 from casework.models.land import LandEntry
 from casework.models.parties import ApiToken, Authority, CommunityBody, User
 from casework.models.records import Event, Notice
+from casework.models.register import RegisterRecord
 
 __all__ = [
     "AdditionalAuthority",
@@ -34,6 +35,7 @@ __all__ = [
     "Notice",
     "ParticipationRequest",
     "ReferenceCounter",
+    "RegisterRecord",
     "Representation",
     "User",
 ]

@@ -1,0 +1,43 @@
+"""The public register: a redacted read model of every published document.
+
+Written by the publication actor when the law says a document is published; read by the
+public API, pages and feeds. It holds no personal data of private individuals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casework.clock import now
+from casework.models.base import Base, BigId, UTCDateTime
+
+# Documents that record a decision: the decision register lists these.
+DECISION_DOCUMENTS = ("decision_notice", "review_outcome", "appeal_outcome")
+
+
+class RegisterRecord(Base):
+    __tablename__ = "register_records"
+    __table_args__ = (
+        Index("ix_register_published", "published_at", "id"),
+        Index("ix_register_authority_published", "authority_code", "published_at"),
+        Index("ix_register_document_published", "document", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigId, ForeignKey("events.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    document: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(300))
+    authority_code: Mapped[str] = mapped_column(String(16))
+    authority_name: Mapped[str] = mapped_column(String(200))
+    body_name: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    citation: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)

@@ -1,0 +1,52 @@
+"""The dramatiq actors. Each is small: the work lives in the modules it calls."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from notifications import broker as _placeholder  # noqa: F401  (binds a broker before actors)
+
+
+def _route(subscriber: str) -> dramatiq.Actor:
+    return deliver_webhook if subscriber.startswith("webhook:") else deliver
+
+
+@dramatiq.actor(queue_name="outbox", max_retries=3)
+def relay_outbox() -> int:
+    """Send every pending outbox row as one message per (event, subscriber)."""
+    from notifications.relay import relay
+    from notifications.runtime import current
+
+    rt = current()
+    return relay(
+        rt.sessions, lambda event_id, sub: _route(sub).send(event_id, sub), rt.redispatch_after
+    )
+
+
+@dramatiq.actor(queue_name="default")
+def deliver(event_id: int, subscriber: str) -> str:
+    """Email and publication for one event."""
+    from notifications.delivery import consume
+
+    return consume(event_id, subscriber)
+
+
+@dramatiq.actor(queue_name="webhooks", min_backoff=5_000, max_backoff=600_000)
+def deliver_webhook(event_id: int, subscriber: str) -> str:
+    """One event to one webhook, on a queue of its own."""
+    from notifications.delivery import consume
+
+    return consume(event_id, subscriber)
+
+
+@dramatiq.actor(queue_name="outbox", max_retries=3)
+def sweep_deadlines() -> dict[str, int]:
+    """Statutory system actions, reminders and escalations for deadlines reached today."""
+    from notifications.reminders import sweep
+    from notifications.runtime import current
+
+    rt = current()
+    return sweep(rt.sessions, rt.clock.today(), rt.law, rt.settings.reminder_offsets)
+
+
+ALL = (relay_outbox, deliver, deliver_webhook, sweep_deadlines)

@@ -1,0 +1,110 @@
+"""The dramatiq broker: Redis in production, the StubBroker in the embedded default.
+
+Actors are declared once, against a placeholder, and bound to the real broker by
+`use_broker`, so the same actors run on either broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Middleware,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "casework"
+QUEUES = ("outbox", "default", "webhooks")
+# Retries back off from 2 s, doubling, to at most 5 minutes; about 20 minutes in all.
+MAX_RETRIES = 8
+MIN_BACKOFF_MS = 2_000
+MAX_BACKOFF_MS = 300_000
+
+# Actors bind to this until `use_broker` gives them the configured one.
+dramatiq.set_broker(StubBroker())
+
+
+class RecordFailures(Middleware):
+    """When a message's retries run out, keep it as a failed job (`casework jobs failed`)."""
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        if exception is None or not message.failed:
+            return
+        from notifications import runtime
+
+        error = "".join(traceback.format_exception_only(type(exception), exception)).strip()
+        try:
+            runtime.record_failure(message, error)
+        except Exception:  # the failure must not hide the original error in the logs
+            log.exception("could not record failed job %s", message.message_id)
+
+
+def middleware() -> list[Middleware]:
+    return [
+        AgeLimit(),
+        TimeLimit(time_limit=300_000),
+        ShutdownNotifications(),
+        Callbacks(),
+        CurrentMessage(),
+        Retries(max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS),
+        RecordFailures(),
+    ]
+
+
+def make_broker(
+    redis_url: str | None, *, namespace: str = NAMESPACE, heartbeat_timeout_ms: int = 60_000
+) -> dramatiq.Broker:
+    if redis_url is None:
+        return StubBroker(middleware=middleware())
+    client = redis.Redis.from_url(
+        redis_url, socket_connect_timeout=2, socket_timeout=15, health_check_interval=30
+    )
+    return RedisBroker(
+        client=client,
+        namespace=namespace,
+        middleware=middleware(),
+        heartbeat_timeout=heartbeat_timeout_ms,
+    )
+
+
+def use_broker(broker: dramatiq.Broker) -> dramatiq.Broker:
+    """Make `broker` the one every actor sends to and every worker reads from."""
+    from notifications import actors
+
+    dramatiq.set_broker(broker)
+    for actor in actors.ALL:
+        actor.broker = broker
+        broker.declare_actor(actor)
+    for queue in QUEUES:
+        broker.declare_queue(queue)
+    return broker
+
+
+def queue_depths(broker: dramatiq.Broker) -> dict[str, int]:
+    """Messages waiting (ready, delayed or in flight) on each queue."""
+    if isinstance(broker, RedisBroker):
+        return {q: int(broker.do_qsize(q)) for q in QUEUES}
+    if isinstance(broker, StubBroker):
+        return {
+            q: broker.queues[q].qsize() + broker.queues[f"{q}.DQ"].qsize()
+            for q in QUEUES
+            if q in broker.queues
+        }
+    return {}
+
+
+def ping(broker: dramatiq.Broker) -> None:
+    if isinstance(broker, RedisBroker):
+        broker.client.ping()

@@ -1,0 +1,216 @@
+"""Consumers: what each subscriber does with an event, exactly once per (event, subscriber).
+
+The outbox row is locked for the duration and marked done in the same transaction as
+the work, so a redelivered message finds it done and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.clock import now
+from casework.eventlog import Actor, record
+from casework.kinds import KINDS
+from casework.models import Case, DeadlineRow, Event, Notice, User
+from casework.notices import text_to_fragment
+from notifications import mail, publish, webhooks
+from notifications.models import EmailRecord, EventOutbox
+from notifications.runtime import Runtime, current
+
+log = logging.getLogger(__name__)
+MAIL = Actor.system("mail")
+
+
+def consume(event_id: int, subscriber: str) -> str:
+    rt = current()
+    with rt.sessions() as session:
+        row = session.scalar(
+            select(EventOutbox)
+            .where(EventOutbox.event_id == event_id, EventOutbox.subscriber == subscriber)
+            .with_for_update()
+        )
+        if row is None:
+            return "unknown"
+        if row.done_at is not None:
+            return "already done"
+        event = session.get(Event, event_id)
+        if subscriber == "email":
+            send_email(session, event, rt)
+        elif subscriber == "register":
+            publish.publish(session, event)
+        elif subscriber.startswith("webhook:"):
+            webhooks.deliver(session, event, int(subscriber.split(":", 1)[1]), rt)
+        else:
+            raise ValueError(f"unknown subscriber {subscriber}")
+        row.done_at = now()
+        row.failed_at = None
+        session.commit()
+        return "done"
+
+
+def send_email(session: Session, event: Event, rt: Runtime) -> None:
+    if event.type == "notice.issued":
+        _send_notice(session, event, rt)
+    elif event.type in ("deadline.reminder", "deadline.overdue"):
+        _send_deadline(session, event, rt)
+
+
+def _case_url(rt: Runtime, case: Case) -> str:
+    return f"{rt.settings.base_url}/cases/{case.reference}"
+
+
+def _deliver(
+    session: Session,
+    rt: Runtime,
+    event: Event,
+    case: Case,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    notice: Notice | None = None,
+) -> None:
+    to = sorted({t.strip().lower() for t in to if t and t.strip()})
+    if not to:
+        return
+    mid = mail.message_id(event.id, to, rt.settings.base_url)
+    message = mail.build(
+        sender=rt.settings.mail_from,
+        to=to,
+        subject=subject,
+        template=template,
+        message_id=mid,
+        event_id=event.id,
+        context={
+            **context,
+            "subject": subject,
+            "reference": case.reference,
+            "authority_name": case.authority.name,
+            "case_url": _case_url(rt, case),
+        },
+    )
+    accepted = rt.transport.send(message)
+    for recipient in to:
+        session.add(
+            EmailRecord(
+                event_id=event.id,
+                case_id=case.id,
+                notice_id=notice.id if notice else None,
+                recipient=recipient,
+                subject=subject,
+                message_id=mid,
+                accepted_at=accepted,
+                transport=rt.transport.name,
+            )
+        )
+    record(
+        session,
+        case,
+        "notice.served" if notice else "email.sent",
+        MAIL,
+        {
+            "event_id": event.id,
+            "notice_id": notice.id if notice else None,
+            "kind": notice.kind if notice else event.type,
+            "recipient": notice.recipient if notice else event.payload.get("to"),
+            "message_id": mid,
+            "accepted_at": accepted.isoformat(),
+            "transport": rt.transport.name,
+        },
+    )
+
+
+def _send_notice(session: Session, event: Event, rt: Runtime) -> None:
+    notice = session.scalar(select(Notice).where(Notice.event_id == event.id))
+    if notice is None or not notice.recipient_email:
+        return
+    case = session.get(Case, notice.case_id)
+    _deliver(
+        session,
+        rt,
+        event,
+        case,
+        [notice.recipient_email],
+        notice.subject,
+        "notice",
+        {"notice": notice, "notice_html": Markup(text_to_fragment(notice.body_text))},
+        notice,
+    )
+
+
+def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
+    p = event.payload
+    case = session.get(Case, event.case_id)
+    deadline = session.get(DeadlineRow, p["deadline_id"])
+    if case is None or deadline is None:
+        return
+    if p.get("to") == "body":
+        to, greeting = [case.community_body.contact_email], f"Dear {case.community_body.name},"
+    elif p.get("to") == "managers":
+        managers = session.scalars(
+            select(User.email).where(
+                User.authority_id == case.authority_id,
+                User.role == "manager",
+                User.active.is_(True),
+            )
+        ).all()
+        to, greeting = list(managers) or [case.authority.email], "Dear manager,"
+    else:
+        officer = case.assigned_to
+        to = [officer.email if officer else case.authority.email]
+        greeting = f"Dear {officer.name or officer.email}," if officer else "Dear colleague,"
+    rule = rt.law.rulebook.rule(deadline.rule)
+    overdue = event.type == "deadline.overdue"
+    subject = (
+        f"Overdue: {rule.title} ({case.reference})"
+        if overdue
+        else f"Reminder: {rule.title} by {deadline.due_date:%d %B %Y} ({case.reference})"
+    )
+    _deliver(
+        session,
+        rt,
+        event,
+        case,
+        [t for t in to if t],
+        subject,
+        "overdue" if overdue else "reminder",
+        {
+            "greeting": greeting,
+            "step": rule.title,
+            "due_date": deadline.due_date,
+            "offset": p.get("offset", 0),
+            "kind_label": KINDS[case.kind].workflow.title,
+            "body_name": case.community_body.name,
+            "rule": rule.id,
+            "citation": deadline.citation,
+            "explanation": deadline.explanation,
+            "assigned": case.assigned_to.email if case.assigned_to else None,
+        },
+    )
+
+
+def on_failed(session: Session, event_id: int, subscriber: str, error: str) -> None:
+    """A notice that could not be served is shown on the case, for the officer to act on."""
+    if subscriber != "email":
+        return
+    event = session.get(Event, event_id)
+    if event is None or event.case_id is None:
+        return
+    notice = session.scalar(select(Notice).where(Notice.event_id == event_id))
+    record(
+        session,
+        session.get(Case, event.case_id),
+        "notice.service_failed",
+        MAIL,
+        {
+            "event_id": event_id,
+            "notice_id": notice.id if notice else None,
+            "kind": notice.kind if notice else event.type,
+            "recipient": notice.recipient if notice else None,
+            "error": error[:500],
+        },
+    )
