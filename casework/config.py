@@ -44,6 +44,10 @@ class Settings:
     # An outbox row sent this long ago and still not done is sent again (Redis may have
     # lost it); consumers are idempotent, so a second copy does nothing new.
     redispatch_after_seconds: int = 900
+    redis_namespace: str = "casework"
+    job_max_retries: int = 8
+    job_min_backoff_ms: int = 2_000
+    job_max_backoff_ms: int = 300_000
 
     @property
     def embedded(self) -> bool:
@@ -92,6 +96,10 @@ class Settings:
             reminder_offsets=offsets,
             mail_from=env.get("MAIL_FROM", "casework@localhost"),
             redispatch_after_seconds=_positive(env, "OUTBOX_REDISPATCH_SECONDS", 900),
+            redis_namespace=env.get("REDIS_NAMESPACE") or "casework",
+            job_max_retries=_positive(env, "JOB_MAX_RETRIES", 8),
+            job_min_backoff_ms=_positive(env, "JOB_MIN_BACKOFF_MS", 2_000),
+            job_max_backoff_ms=_positive(env, "JOB_MAX_BACKOFF_MS", 300_000),
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings

@@ -23,14 +23,11 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
+from casework.config import Settings
+
 log = logging.getLogger(__name__)
 
-NAMESPACE = "casework"
 QUEUES = ("outbox", "default", "webhooks")
-# Retries back off from 2 s, doubling, to at most 5 minutes; about 20 minutes in all.
-MAX_RETRIES = 8
-MIN_BACKOFF_MS = 2_000
-MAX_BACKOFF_MS = 300_000
 
 # Actors bind to this until `use_broker` gives them the configured one.
 dramatiq.set_broker(StubBroker())
@@ -51,31 +48,33 @@ class RecordFailures(Middleware):
             log.exception("could not record failed job %s", message.message_id)
 
 
-def middleware() -> list[Middleware]:
+def middleware(settings: Settings) -> list[Middleware]:
+    """Retries back off from JOB_MIN_BACKOFF_MS, doubling, to JOB_MAX_BACKOFF_MS; by
+    default from 2 s to 5 minutes over 8 retries, about 20 minutes in all."""
     return [
         AgeLimit(),
         TimeLimit(time_limit=300_000),
         ShutdownNotifications(),
         Callbacks(),
         CurrentMessage(),
-        Retries(max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS),
+        Retries(
+            max_retries=settings.job_max_retries,
+            min_backoff=settings.job_min_backoff_ms,
+            max_backoff=settings.job_max_backoff_ms,
+        ),
         RecordFailures(),
     ]
 
 
-def make_broker(
-    redis_url: str | None, *, namespace: str = NAMESPACE, heartbeat_timeout_ms: int = 60_000
-) -> dramatiq.Broker:
-    if redis_url is None:
-        return StubBroker(middleware=middleware())
+def make_broker(settings: Settings) -> dramatiq.Broker:
+    """Redis under its own key namespace (REDIS_NAMESPACE), or the in-memory StubBroker."""
+    if settings.redis_url is None:
+        return StubBroker(middleware=middleware(settings))
     client = redis.Redis.from_url(
-        redis_url, socket_connect_timeout=2, socket_timeout=15, health_check_interval=30
+        settings.redis_url, socket_connect_timeout=2, socket_timeout=15, health_check_interval=30
     )
     return RedisBroker(
-        client=client,
-        namespace=namespace,
-        middleware=middleware(),
-        heartbeat_timeout=heartbeat_timeout_ms,
+        client=client, namespace=settings.redis_namespace, middleware=middleware(settings)
     )
 
 

@@ -6,7 +6,9 @@ the work, so a redelivered message finds it done and does nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 
 from markupsafe import Markup
 from sqlalchemy import select
@@ -38,25 +40,31 @@ def consume(event_id: int, subscriber: str) -> str:
         if row.done_at is not None:
             return "already done"
         event = session.get(Event, event_id)
+
+        def finish() -> None:
+            row.done_at = now()
+            row.failed_at = None
+            session.commit()
+
         if subscriber == "email":
-            send_email(session, event, rt)
+            send_email(session, event, rt, finish)
         elif subscriber == "register":
             publish.publish(session, event)
         elif subscriber.startswith("webhook:"):
             webhooks.deliver(session, event, int(subscriber.split(":", 1)[1]), rt)
         else:
             raise ValueError(f"unknown subscriber {subscriber}")
-        row.done_at = now()
-        row.failed_at = None
-        session.commit()
+        if row.done_at is None:
+            finish()
         return "done"
 
 
-def send_email(session: Session, event: Event, rt: Runtime) -> None:
+def send_email(session: Session, event: Event, rt: Runtime, finish: Callable[[], None]) -> None:
+    """Send the email the event calls for; `finish` commits the record as the server takes it."""
     if event.type == "notice.issued":
-        _send_notice(session, event, rt)
+        _send_notice(session, event, rt, finish)
     elif event.type in ("deadline.reminder", "deadline.overdue"):
-        _send_deadline(session, event, rt)
+        _send_deadline(session, event, rt, finish)
 
 
 def _case_url(rt: Runtime, case: Case) -> str:
@@ -72,8 +80,11 @@ def _deliver(
     subject: str,
     template: str,
     context: dict,
+    finish: Callable[[], None],
     notice: Notice | None = None,
 ) -> None:
+    """Send one message; its proof of service is written and committed with `finish` the
+    moment the server accepts it."""
     to = sorted({t.strip().lower() for t in to if t and t.strip()})
     if not to:
         return
@@ -93,38 +104,42 @@ def _deliver(
             "case_url": _case_url(rt, case),
         },
     )
-    accepted = rt.transport.send(message)
-    for recipient in to:
-        session.add(
-            EmailRecord(
-                event_id=event.id,
-                case_id=case.id,
-                notice_id=notice.id if notice else None,
-                recipient=recipient,
-                subject=subject,
-                message_id=mid,
-                accepted_at=accepted,
-                transport=rt.transport.name,
+
+    def accepted(at: dt.datetime) -> None:
+        for recipient in to:
+            session.add(
+                EmailRecord(
+                    event_id=event.id,
+                    case_id=case.id,
+                    notice_id=notice.id if notice else None,
+                    recipient=recipient,
+                    subject=subject,
+                    message_id=mid,
+                    accepted_at=at,
+                    transport=rt.transport.name,
+                )
             )
+        record(
+            session,
+            case,
+            "notice.served" if notice else "email.sent",
+            MAIL,
+            {
+                "event_id": event.id,
+                "notice_id": notice.id if notice else None,
+                "kind": notice.kind if notice else event.type,
+                "recipient": notice.recipient if notice else event.payload.get("to"),
+                "message_id": mid,
+                "accepted_at": at.isoformat(),
+                "transport": rt.transport.name,
+            },
         )
-    record(
-        session,
-        case,
-        "notice.served" if notice else "email.sent",
-        MAIL,
-        {
-            "event_id": event.id,
-            "notice_id": notice.id if notice else None,
-            "kind": notice.kind if notice else event.type,
-            "recipient": notice.recipient if notice else event.payload.get("to"),
-            "message_id": mid,
-            "accepted_at": accepted.isoformat(),
-            "transport": rt.transport.name,
-        },
-    )
+        finish()
+
+    rt.transport.send(message, accepted)
 
 
-def _send_notice(session: Session, event: Event, rt: Runtime) -> None:
+def _send_notice(session: Session, event: Event, rt: Runtime, finish: Callable[[], None]) -> None:
     notice = session.scalar(select(Notice).where(Notice.event_id == event.id))
     if notice is None or not notice.recipient_email:
         return
@@ -138,11 +153,12 @@ def _send_notice(session: Session, event: Event, rt: Runtime) -> None:
         notice.subject,
         "notice",
         {"notice": notice, "notice_html": Markup(text_to_fragment(notice.body_text))},
+        finish,
         notice,
     )
 
 
-def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
+def _send_deadline(session: Session, event: Event, rt: Runtime, finish: Callable[[], None]) -> None:
     p = event.payload
     case = session.get(Case, event.case_id)
     deadline = session.get(DeadlineRow, p["deadline_id"])
@@ -190,6 +206,7 @@ def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
             "explanation": deadline.explanation,
             "assigned": case.assigned_to.email if case.assigned_to else None,
         },
+        finish,
     )
 
 

@@ -3,6 +3,8 @@ that `casework` never imports `notifications` (dependencies point one way)."""
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Flask
 
@@ -33,6 +35,12 @@ def serve(app: Flask) -> None:
         )
 
 
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(processName)s %(name)s %(message)s"
+    )
+
+
 def cli(main: click.Group) -> None:
     @main.command()
     @click.option("--threads", default=8, show_default=True)
@@ -43,6 +51,7 @@ def cli(main: click.Group) -> None:
         from notifications import outbox, runtime
         from notifications.processes import run_worker
 
+        _logging()
         outbox.install()
         rt = runtime.configure(Settings.from_env())
         run_worker(rt.broker, threads, webhook_threads)
@@ -55,6 +64,7 @@ def cli(main: click.Group) -> None:
         from notifications import runtime
         from notifications.processes import run_scheduler
 
+        _logging()
         runtime.configure(Settings.from_env())
         run_scheduler(every)
 

@@ -9,6 +9,7 @@ import hashlib
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -33,8 +34,8 @@ templates.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
 class Transport(Protocol):
     name: str
 
-    def send(self, message: EmailMessage) -> dt.datetime:
-        """Hand the message over; return when the other side accepted it."""
+    def send(self, message: EmailMessage, accepted: Callable[[dt.datetime], None]) -> None:
+        """Hand the message over; call `accepted` the moment the other side takes it."""
 
 
 class SmtpTransport:
@@ -55,7 +56,7 @@ class SmtpTransport:
         self.context = ssl.create_default_context(cafile=cafile)
         self.timeout = float(query.get("timeout", ["20"])[0])
 
-    def send(self, message: EmailMessage) -> dt.datetime:
+    def send(self, message: EmailMessage, accepted: Callable[[dt.datetime], None]) -> None:
         cls = smtplib.SMTP_SSL if self.implicit_tls else smtplib.SMTP
         kwargs = {"context": self.context} if self.implicit_tls else {}
         with cls(self.host, self.port, timeout=self.timeout, **kwargs) as smtp:
@@ -64,7 +65,9 @@ class SmtpTransport:
             if self.user:
                 smtp.login(self.user, self.password or "")
             smtp.send_message(message)
-            return now()
+            # Record it before QUIT: the shorter the gap between the server taking the
+            # message and our commit, the smaller the chance of sending it twice.
+            accepted(now())
 
 
 class FileTransport:
@@ -75,7 +78,7 @@ class FileTransport:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> dt.datetime:
+    def send(self, message: EmailMessage, accepted: Callable[[dt.datetime], None]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = now()
         slug = re.sub(r"[^A-Za-z0-9.-]", "_", message["Message-ID"].strip("<>"))
@@ -83,7 +86,7 @@ class FileTransport:
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(bytes(message))
         tmp.replace(path)  # a reader never sees half a message
-        return stamp
+        accepted(stamp)
 
 
 def transport_for(settings: Settings) -> Transport:

@@ -51,7 +51,7 @@ def configure(
     transport: Transport | None = None,
 ) -> Runtime:
     global _current
-    broker = use_broker(broker or make_broker(settings.redis_url))
+    broker = use_broker(broker or make_broker(settings))
     _current = Runtime(
         settings=settings,
         sessions=sessions or make_sessionmaker(make_engine(settings.database_url)),

@@ -103,8 +103,10 @@ def init_api(app: Flask) -> ProblemApi:
             return "Something went wrong on our side. Nothing was saved.", 500
         return problem(500, "Internal Server Error", "Something went wrong; nothing was saved.")
 
-    from casework.api import authorities, bodies, cases, land, representations
+    from casework.api import authorities, bodies, cases, land, register, representations
 
-    for module in (authorities, bodies, cases, land, representations):
+    for module in (authorities, bodies, cases, land, representations, register):
         api.register_blueprint(module.blp)
+    app.register_blueprint(register.feeds)
+
     return api

@@ -1,0 +1,376 @@
+"""Real parts for the event pipeline: Redis, dramatiq workers, an SMTP server on loopback.
+
+Fault tests get a redis-server of their own, on a free port, so stopping it disturbs no
+other test. Workers and schedulers run as real `casework` processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casework.app import create_app
+from casework.auth import create_user, issue_token
+from casework.commands import create_case, perform
+from casework.db import make_sessionmaker
+from casework.eventlog import Actor
+from casework.models import Authority, CommunityBody, User
+from tests.casework.conftest import ALL_TRUE, REQUEST, considerations
+from tests.conftest import redis_url as shared_redis_url
+from tests.conftest import settings_for
+from workflows.rules import Party
+
+CASEWORK = str(Path(sys.executable).with_name("casework"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(
+    predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.1
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# -- SMTP --------------------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server on loopback received, parsed."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    tls_sessions: int = 0
+    delay: float = 0.0
+    reject: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.delay:  # a slow server, before any message content is sent
+            await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reject:
+            return self.reject
+        message = email.message_from_bytes(envelope.content, policy=default_policy)
+        with self.lock:
+            self.messages.append(message)
+            if session.ssl:
+                self.tls_sessions += 1
+        return "250 Message accepted for delivery"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
+    def message_ids(self) -> list[str]:
+        with self.lock:
+            return [m["Message-ID"] for m in self.messages]
+
+    def subjects(self) -> list[str]:
+        with self.lock:
+            return [m["Subject"] for m in self.messages]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, str]]:
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, f"smtp://127.0.0.1:{port}"
+    controller.stop()
+
+
+# -- Redis -------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A redis-server of our own, started and stopped like the real one in production
+    (nothing on disk: a restart comes back empty)."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        wait_for(lambda: _pings(client), 10, "redis-server to start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def namespace() -> Iterator[str]:
+    """A key namespace of our own on the shared Redis, removed afterwards."""
+    ns = f"casework-test-{uuid.uuid4().hex[:10]}"
+    yield ns
+    client = redis.Redis.from_url(shared_redis_url())
+    keys = list(client.scan_iter(f"{ns}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+# -- the service and its processes ---------------------------------------------------------
+
+
+@dataclass
+class Pipeline:
+    """A committed database, the app, and the environment worker processes share."""
+
+    app: object
+    sessions: object
+    env: dict[str, str]
+    officer_token: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    def spawn(self, *args: str) -> subprocess.Popen:
+        """A `casework` process; its output goes to a log file (a pipe nobody reads would
+        fill up and block it)."""
+        log = Path(self.env["CASEWORK_INSTANCE"]) / f"{args[0]}-{len(self.processes)}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [CASEWORK, *args],
+                env=self.env,
+                start_new_session=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes.append(process)
+        self.logs.append(log)
+        return process
+
+    def tail_logs(self, lines: int = 30) -> str:
+        return "\n".join(
+            f"== {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+            for log in self.logs
+            if log.exists()
+        )
+
+    def worker(self, threads: int = 4) -> subprocess.Popen:
+        return self.spawn("worker", "--threads", str(threads), "--webhook-threads", "2")
+
+    def scheduler(self, every: int = 1) -> subprocess.Popen:
+        return self.spawn("scheduler", "--every", str(every))
+
+    def stop_all(self) -> None:
+        for p in self.processes:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.processes:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(5)
+
+    def client(self):
+        return self.app.test_client()
+
+    def act(self, reference: str, action: str, payload: dict | None = None):
+        return self.client().post(
+            f"/api/v1/cases/{reference}/actions/{action}",
+            json=payload or {},
+            headers={"Authorization": f"Bearer {self.officer_token}"},
+        )
+
+    def count(self, model, *where) -> int:
+        with self.sessions() as s:
+            return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def pipeline_env(
+    database_url: str, redis_url: str, namespace: str, smtp_url: str, instance: Path, **extra: str
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEWORK_", "JOB_"))}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "REDIS_NAMESPACE": namespace,
+            "SMTP_URL": smtp_url,
+            "CASEWORK_INSTANCE": str(instance),
+            "SECRET_KEY": "test",
+            "BASE_URL": "http://casework.test",
+            "OUTBOX_REDISPATCH_SECONDS": "3",
+            "JOB_MAX_RETRIES": "2",
+            "JOB_MIN_BACKOFF_MS": "200",
+            "JOB_MAX_BACKOFF_MS": "1000",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def make_pipeline(
+    engine, tmp_path: Path, redis_url: str, namespace: str, smtp_url: str, clock=None, **extra: str
+) -> Pipeline:
+    database_url = engine.url.render_as_string(hide_password=False)
+    env = pipeline_env(database_url, redis_url, namespace, smtp_url, tmp_path, **extra)
+    settings = settings_for(
+        database_url,
+        tmp_path,
+        REDIS_URL=redis_url,
+        REDIS_NAMESPACE=namespace,
+        SMTP_URL=smtp_url,
+        **{
+            k: env[k]
+            for k in (
+                "OUTBOX_REDISPATCH_SECONDS",
+                "JOB_MAX_RETRIES",
+                "JOB_MIN_BACKOFF_MS",
+                "JOB_MAX_BACKOFF_MS",
+            )
+        },
+    )
+    sessions = make_sessionmaker(engine)
+    app = create_app(settings, sessions=sessions, clock=clock)
+    with sessions() as s:
+        fife = Authority(
+            code="FIFE", name="Fife Council", type="local_authority", email="cer@fife.test"
+        )
+        body = CommunityBody(
+            name="Kinghorn Community Trust",
+            legal_form="company",
+            member_count=46,
+            contact_address="1 High Street, Kinghorn",
+            contact_email="secretary@kinghorn.test",
+            community_definition="KY3 9",
+            **ALL_TRUE,
+        )
+        s.add_all([fife, body])
+        s.flush()
+        create_user(s, email="secretary@kinghorn.test", role="community", body=body)
+        officer = create_user(
+            s, email="officer@fife.test", role="officer", authority=fife, name="Morag Officer"
+        )
+        create_user(s, email="manager@fife.test", role="manager", authority=fife)
+        token = issue_token(s, officer)
+        s.commit()
+    return Pipeline(app, sessions, env, token)
+
+
+def seed_validated(pipeline: Pipeline, count: int, today) -> list[str]:
+    """Validated participation requests, made through the commands, ready to decide."""
+    law = pipeline.app.extensions["casework"].law
+    refs = []
+    with pipeline.sessions() as s:
+        body_user = s.scalar(select(User).where(User.role == "community"))
+        officer = s.scalar(select(User).where(User.role == "officer"))
+        for _ in range(count):
+            case = create_case(
+                s, "participation_request", dict(REQUEST), Actor.of(body_user), today=today
+            )
+            perform(s, case, "submit", {}, Actor.of(body_user), Party.BODY, today=today, law=law)
+            perform(
+                s,
+                case,
+                "validate",
+                {"validation_date": today},
+                Actor.of(officer),
+                Party.AUTHORITY,
+                today=today,
+                law=law,
+            )
+            refs.append(case.reference)
+        s.commit()
+    return refs
+
+
+REFUSAL = {
+    "outcome": "refused",
+    "reasons": "The service is closing.",
+    "considerations": considerations(),
+}
+
+
+@pytest.fixture
+def pipeline_factory(committed_db, tmp_path) -> Iterator[Callable[..., Pipeline]]:
+    made: list[Pipeline] = []
+
+    def make(redis_url: str, namespace: str, smtp_url: str, **extra) -> Pipeline:
+        p = make_pipeline(committed_db, tmp_path, redis_url, namespace, smtp_url, **extra)
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.stop_all()
+
+
+def session_of(pipeline: Pipeline) -> Session:
+    return pipeline.sessions()
