@@ -234,3 +234,125 @@ def atr_considerations(text: str = "Considered") -> dict[str, str]:
     from workflows.asset_transfer import CONSIDERATIONS
 
     return {k: f"{text}: {label}" for k, label in CONSIDERATIONS.items()}
+
+
+# -- asset transfer helpers, shared by the tests/casework/test_asset_transfer_* files -------
+# Dates in those tests are worked out by hand from STATUTE.md; these helpers only move the
+# clock and read the API, so an expected value never comes from the code under test.
+
+
+def move(clock, day: str) -> None:
+    """Set the test clock to 09:00 UTC on `day` (YYYY-MM-DD)."""
+    clock.fixed = dt.datetime.fromisoformat(f"{day}T09:00:00+00:00")
+
+
+def ok(response, state: str | None = None) -> dict:
+    """The JSON of a 200 response, optionally checking the case's new state."""
+    assert response.status_code == 200, response.json
+    if state is not None:
+        assert response.json["state"] == state
+    return response.json
+
+
+def deadline(case: dict, rule: str, key: str = "") -> dict:
+    """One stored deadline of a case, as the API shows it."""
+    return next(d for d in case["deadlines"] if d["rule"] == rule and d["key"] == key)
+
+
+def has_deadline(case: dict, rule: str, key: str = "") -> bool:
+    return any(d["rule"] == rule and d["key"] == key for d in case["deadlines"])
+
+
+def frozen(world: World, land_id: int) -> bool:
+    """Whether the public register of land shows the entry as frozen (s.84)."""
+    response = world.public.get(f"/api/v1/land/{land_id}")
+    assert response.status_code == 200, response.json
+    return response.json["frozen"]
+
+
+def notices_of(caller: Caller, ref: str) -> list[dict]:
+    response = caller.get(f"/api/v1/cases/{ref}/notices")
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def notice_text(caller: Caller, ref: str, notice: str | dict) -> str:
+    """A notice's plain text: the latest of a kind (given its name), or the one given."""
+    if isinstance(notice, str):
+        notice = [n for n in notices_of(caller, ref) if n["kind"] == notice][-1]
+    response = caller.get(f"/api/v1/cases/{ref}/notices/{notice['id']}?format=text")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def run_sweep(app, session, clock) -> list:
+    """The deadline sweep, as the scheduler runs it, on the test clock's day."""
+    from casework.sweep import sweep
+
+    session.expire_all()  # the API's sessions changed the cases since this one last read them
+    return sweep(session, clock.today(), app.extensions["casework"].law)
+
+
+def ready_to_decide(world: World, clock, officer: Caller, authority: str = "FIFE", **fields) -> str:
+    """Submitted and validated on Wed 1 April 2026, notices published with representations
+    closing Thu 30 April 2026 (at least 20 working days: the minimum is Tue 28 April), and
+    the clock on Fri 1 May 2026, when the authority may decide."""
+    ref = open_for_representations(world, clock, officer, authority=authority, **fields)
+    move(clock, "2026-05-01")
+    return ref
+
+
+def open_for_representations(
+    world: World, clock, officer: Caller, authority: str = "FIFE", **fields
+) -> str:
+    """Validated on Wed 1 April 2026; notices published, representations close Thu 30 April."""
+    move(clock, "2026-04-01")
+    ref = asset_request(world, authority=authority, **fields)
+    ok(world.body.act(ref, "submit"), "submitted")
+    case = ok(officer.act(ref, "validate"), "validated")
+    assert case["validation_date"] == "2026-04-01"
+    ok(
+        officer.act(ref, "publish_notices", {"representations_close": "2026-04-30"}),
+        "representations_open",
+    )
+    return ref
+
+
+def decide_atr(officer: Caller, ref: str, outcome: str, **extra):
+    """The decision on an asset transfer request, with every s.82(3) matter considered."""
+    payload = {
+        "outcome": outcome,
+        "reasons": f"Reasons for the decision: {outcome}.",
+        "considerations": atr_considerations(),
+        **extra,
+    }
+    if outcome == "agreed":
+        payload.setdefault("terms", "A 25-year lease at a peppercorn rent.")
+        # 6 months after Fri 1 May 2026 is Sun 1 November 2026 (not moved off the weekend).
+        payload.setdefault("offer_by", "2026-11-01")
+    return officer.act(ref, "decide", payload)
+
+
+def agreed_atr(world: World, clock, officer: Caller, **fields) -> str:
+    """Agreed on Fri 1 May 2026, offer by Sun 1 November 2026 (6 months after 1 May)."""
+    ref = ready_to_decide(world, clock, officer, **fields)
+    ok(
+        decide_atr(
+            officer,
+            ref,
+            "agreed",
+            reasons="The benefits are clear.",
+            terms="Sale for £1 with a community-use covenant.",
+        ),
+        "agreed",
+    )
+    return ref
+
+
+def offer_made_atr(world: World, clock, officer: Caller, **fields) -> str:
+    """The offer is made on Mon 1 June 2026: the contract is due 6 months after, Tue 1 Dec."""
+    ref = agreed_atr(world, clock, officer, **fields)
+    move(clock, "2026-06-01")
+    case = ok(world.body.act(ref, "make_offer", {"offer": "£1 on the agreed terms."}), "offer_made")
+    assert deadline(case, "atr.contract")["due_date"] == "2026-12-01"
+    return ref

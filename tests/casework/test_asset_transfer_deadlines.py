@@ -11,90 +11,20 @@ instruments follow SSI 2017/39 reg 2: every day but Saturdays, Sundays, 25-26 De
 
 from __future__ import annotations
 
-import datetime as dt
-
-from casework.sweep import Taken, sweep
-from tests.casework.conftest import asset_request, atr_considerations, land_entry
-
-
-def _move(clock, day: str) -> None:
-    clock.fixed = dt.datetime.fromisoformat(f"{day}T09:00:00+00:00")
-
-
-def _deadline(case: dict, rule: str, key: str = "") -> dict:
-    return next(d for d in case["deadlines"] if d["rule"] == rule and d["key"] == key)
-
-
-def _frozen(world, land_id: int) -> bool:
-    return world.public.get(f"/api/v1/land/{land_id}").json["frozen"]
-
-
-def _notices(caller, ref: str) -> list[dict]:
-    return caller.get(f"/api/v1/cases/{ref}/notices").json
-
-
-def _notice_text(caller, ref: str, notice: dict) -> str:
-    return caller.get(f"/api/v1/cases/{ref}/notices/{notice['id']}?format=text").get_data(
-        as_text=True
-    )
-
-
-def _ok(response, state: str | None = None) -> dict:
-    assert response.status_code == 200, response.json
-    if state is not None:
-        assert response.json["state"] == state
-    return response.json
-
-
-def _run_sweep(app, session, clock) -> list[Taken]:
-    session.expire_all()  # the API's sessions changed the cases since this one last read them
-    return sweep(session, clock.today(), app.extensions["casework"].law)
-
-
-def _open_for_representations(world, clock, officer, authority: str = "FIFE", **fields) -> str:
-    """Validated on Wed 1 April 2026; notices published, representations close Thu 30 April."""
-    _move(clock, "2026-04-01")
-    ref = asset_request(world, authority=authority, **fields)
-    _ok(world.body.act(ref, "submit"), "submitted")
-    case = _ok(officer.act(ref, "validate"), "validated")
-    assert case["validation_date"] == "2026-04-01"
-    _ok(
-        officer.act(ref, "publish_notices", {"representations_close": "2026-04-30"}),
-        "representations_open",
-    )
-    return ref
-
-
-def _agreed(world, clock, officer, **fields) -> str:
-    """Agreed on Fri 1 May 2026, offer by Sun 1 November 2026 (6 months after 1 May)."""
-    ref = _open_for_representations(world, clock, officer, **fields)
-    _move(clock, "2026-05-01")
-    _ok(
-        officer.act(
-            ref,
-            "decide",
-            {
-                "outcome": "agreed",
-                "reasons": "The benefits are clear.",
-                "considerations": atr_considerations(),
-                "terms": "Sale for £1 with a community-use covenant.",
-                "offer_by": "2026-11-01",
-            },
-        ),
-        "agreed",
-    )
-    return ref
-
-
-def _offer_made(world, clock, officer, **fields) -> str:
-    """The offer is made on Mon 1 June 2026: the contract is due 6 months after, Tue 1 Dec."""
-    ref = _agreed(world, clock, officer, **fields)
-    _move(clock, "2026-06-01")
-    case = _ok(world.body.act(ref, "make_offer", {"offer": "£1 on the agreed terms."}))
-    assert case["state"] == "offer_made"
-    assert _deadline(case, "atr.contract")["due_date"] == "2026-12-01"
-    return ref
-
+from casework.sweep import Taken
+from tests.casework.conftest import (
+    agreed_atr,
+    deadline,
+    frozen,
+    land_entry,
+    move,
+    notice_text,
+    notices_of,
+    offer_made_atr,
+    ok,
+    open_for_representations,
+    run_sweep,
+)
 
 REASONS = {"reasons": "No decision was made in time.", "procedure": ["written_submissions"]}
 
@@ -104,74 +34,74 @@ REASONS = {"reasons": "No decision was made in time.", "procedure": ["written_su
 
 def test_non_determination_local_authority_then_review(world, app, session, clock):
     body, officer = world.body, world.officer
-    ref = _open_for_representations(world, clock, officer)
+    ref = open_for_representations(world, clock, officer)
     # 6 months after Wed 1 April 2026 is Thu 1 October 2026.
-    decision = _deadline(body.case(ref), "atr.decision")
+    decision = deadline(body.case(ref), "atr.decision")
     assert decision["due_date"] == "2026-10-01"
     assert decision["citation"] == "SSI 2016/357 reg 10"
 
     # Not on the last day of the period.
-    _move(clock, "2026-10-01")
-    assert _run_sweep(app, session, clock) == []
+    move(clock, "2026-10-01")
+    assert run_sweep(app, session, clock) == []
     assert body.case(ref)["state"] == "representations_open"
 
-    _move(clock, "2026-10-02")
-    before = len(_notices(officer, ref))
-    assert _run_sweep(app, session, clock) == [Taken(ref, "decision_period_expired")]
+    move(clock, "2026-10-02")
+    before = len(notices_of(officer, ref))
+    assert run_sweep(app, session, clock) == [Taken(ref, "decision_period_expired")]
     case = body.case(ref)
     assert case["state"] == "not_determined"
     # The authority's duty is overdue (it may still decide late: there is no deemed decision).
-    assert _deadline(case, "atr.decision")["status"] == "overdue"
+    assert deadline(case, "atr.decision")["status"] == "overdue"
     # The body's own deadline: 20 working days beginning with the day the period expired,
     # Thu 1 October 2026: 1-2 (2), 5-9 (7), 12-16 (12), 19-23 (17), 26-28 (20):
     # Wed 28 October 2026.
-    window = _deadline(case, "atr.review_or_appeal")
+    window = deadline(case, "atr.review_or_appeal")
     assert (window["start_date"], window["due_date"]) == ("2026-10-01", "2026-10-28")
     assert window["status"] == "open"
 
-    notices = _notices(officer, ref)
+    notices = notices_of(officer, ref)
     assert len(notices) == before + 1
     notice = notices[-1]
     assert notice["kind"] == "non_determination_notice"
     assert notice["recipient_role"] == "body"
     assert notice["recipient"] == "Kinghorn Community Trust"
     assert notice["issued_on"] == "2026-10-02"
-    text = _notice_text(officer, ref, notice)
+    text = notice_text(officer, ref, notice)
     assert "1 October 2026" in text
     assert "28 October 2026" in text
     assert "elected members" in text and "section 86" in text
 
     # Idempotent: a second run finds nothing to do and changes nothing.
     version = case["version"]
-    assert _run_sweep(app, session, clock) == []
+    assert run_sweep(app, session, clock) == []
     again = body.case(ref)
     assert again["version"] == version
     assert again["state"] == "not_determined"
-    assert len(_notices(officer, ref)) == before + 1
+    assert len(notices_of(officer, ref)) == before + 1
 
     # The local authority route: review by members, not an appeal.
     r = body.act(ref, "appeal_to_ministers", REASONS)
     assert r.status_code == 409, r.json
-    _move(clock, "2026-10-28")
-    case = _ok(body.act(ref, "request_review", REASONS), "under_review")
-    assert _deadline(case, "atr.review_or_appeal")["status"] == "met"
+    move(clock, "2026-10-28")
+    case = ok(body.act(ref, "request_review", REASONS), "under_review")
+    assert deadline(case, "atr.review_or_appeal")["status"] == "met"
 
 
 def test_non_determination_other_authority_then_appeal(world, app, session, clock):
     body, water = world.body, world.water_officer
-    ref = _open_for_representations(world, clock, water, authority="SWAT")
-    _move(clock, "2026-10-02")
-    assert _run_sweep(app, session, clock) == [Taken(ref, "decision_period_expired")]
+    ref = open_for_representations(world, clock, water, authority="SWAT")
+    move(clock, "2026-10-02")
+    assert run_sweep(app, session, clock) == [Taken(ref, "decision_period_expired")]
     case = body.case(ref)
     assert case["state"] == "not_determined"
-    window = _deadline(case, "atr.review_or_appeal")
+    window = deadline(case, "atr.review_or_appeal")
     # As above: 20 working days beginning with Thu 1 October 2026 end Wed 28 October 2026.
     assert window["due_date"] == "2026-10-28"
     assert "SSI 2016/359" in window["explanation"]
 
-    notice = _notices(water, ref)[-1]
+    notice = notices_of(water, ref)[-1]
     assert notice["kind"] == "non_determination_notice"
-    text = _notice_text(water, ref, notice)
+    text = notice_text(water, ref, notice)
     assert "section 85" in text and "Scottish Ministers" in text
     assert "28 October 2026" in text
     assert "elected members" not in text
@@ -180,19 +110,19 @@ def test_non_determination_other_authority_then_appeal(world, app, session, cloc
     assert r.status_code == 409, r.json
     assert "section 85" in r.json["detail"]
     # One day late is too late.
-    _move(clock, "2026-10-29")
+    move(clock, "2026-10-29")
     r = body.act(ref, "appeal_to_ministers", REASONS)
     assert r.status_code == 409, r.json
     assert "ended on 2026-10-28" in r.json["detail"]
-    _move(clock, "2026-10-20")
-    case = _ok(body.act(ref, "appeal_to_ministers", REASONS), "under_appeal")
-    assert _deadline(case, "atr.review_or_appeal")["status"] == "met"
+    move(clock, "2026-10-20")
+    case = ok(body.act(ref, "appeal_to_ministers", REASONS), "under_appeal")
+    assert deadline(case, "atr.review_or_appeal")["status"] == "met"
 
 
 def test_only_the_system_fires_decision_period_expired(world, clock):
     body, officer = world.body, world.officer
-    ref = _open_for_representations(world, clock, officer)
-    _move(clock, "2026-10-02")  # the period has expired; the sweep has not yet run
+    ref = open_for_representations(world, clock, officer)
+    move(clock, "2026-10-02")  # the period has expired; the sweep has not yet run
     r = officer.act(ref, "decision_period_expired")
     assert r.status_code == 403, r.json
     assert body.act(ref, "decision_period_expired").status_code == 403
@@ -201,12 +131,12 @@ def test_only_the_system_fires_decision_period_expired(world, clock):
 
 def test_extension_agreed_before_expiry_moves_the_decision_date(world, app, session, clock):
     body, officer = world.body, world.officer
-    ref = _open_for_representations(world, clock, officer)
-    _move(clock, "2026-09-15")
+    ref = open_for_representations(world, clock, officer)
+    move(clock, "2026-09-15")
     r = officer.act(ref, "agree_extension", {"new_due_date": "2026-10-01"})
     assert r.status_code == 422, r.json
     assert "new_due_date" in r.json["errors"]
-    case = _ok(
+    case = ok(
         officer.act(
             ref,
             "agree_extension",
@@ -214,7 +144,7 @@ def test_extension_agreed_before_expiry_moves_the_decision_date(world, app, sess
         ),
         "representations_open",
     )
-    decision = _deadline(case, "atr.decision")
+    decision = deadline(case, "atr.decision")
     assert decision["due_date"] == "2026-11-30"
     assert decision["statutory_due_date"] == "2026-10-01"
     assert "extended" in decision["explanation"]
@@ -230,39 +160,39 @@ def test_extension_agreed_before_expiry_moves_the_decision_date(world, app, sess
     assert moved[-1]["payload"]["previous_due_date"] == "2026-10-01"
 
     # The old date passes: nothing happens.
-    _move(clock, "2026-10-02")
-    assert _run_sweep(app, session, clock) == []
-    _move(clock, "2026-11-30")
-    assert _run_sweep(app, session, clock) == []
+    move(clock, "2026-10-02")
+    assert run_sweep(app, session, clock) == []
+    move(clock, "2026-11-30")
+    assert run_sweep(app, session, clock) == []
     assert body.case(ref)["state"] == "representations_open"
 
-    _move(clock, "2026-12-01")
-    assert _run_sweep(app, session, clock) == [Taken(ref, "decision_period_expired")]
+    move(clock, "2026-12-01")
+    assert run_sweep(app, session, clock) == [Taken(ref, "decision_period_expired")]
     case = body.case(ref)
     assert case["state"] == "not_determined"
     # 20 working days beginning with Mon 30 November 2026: 30 Nov (1), 1-4 Dec (5),
     # 7-11 (10), 14-18 (15), 21-24 (19), Fri 25 December is not a working day, Mon 28 (20):
     # Mon 28 December 2026.
-    window = _deadline(case, "atr.review_or_appeal")
+    window = deadline(case, "atr.review_or_appeal")
     assert (window["start_date"], window["due_date"]) == ("2026-11-30", "2026-12-28")
-    assert "28 December 2026" in _notice_text(body, ref, _notices(body, ref)[-1])
+    assert "28 December 2026" in notice_text(body, ref, notices_of(body, ref)[-1])
 
 
 def test_extension_agreed_after_expiry_is_refused(world, app, session, clock):
     body, officer = world.body, world.officer
-    ref = _open_for_representations(world, clock, officer)
+    ref = open_for_representations(world, clock, officer)
     # The period ended Thu 1 October 2026; the sweep has not yet run.
-    _move(clock, "2026-10-02")
+    move(clock, "2026-10-02")
     r = officer.act(ref, "agree_extension", {"new_due_date": "2026-12-01"})
     assert r.status_code == 422, r.json
     message = r.json["errors"]["agreed_on"][0]
     assert "SSI 2016/357 reg 10" in message
     assert "2026-10-01" in message
     case = body.case(ref)
-    assert _deadline(case, "atr.decision")["due_date"] == "2026-10-01"
+    assert deadline(case, "atr.decision")["due_date"] == "2026-10-01"
 
     # And once the sweep has found the non-determination, there is nothing to extend.
-    assert _run_sweep(app, session, clock) == [Taken(ref, "decision_period_expired")]
+    assert run_sweep(app, session, clock) == [Taken(ref, "decision_period_expired")]
     r = officer.act(ref, "agree_extension", {"new_due_date": "2026-12-01"})
     assert r.status_code == 409, r.json
     assert body.case(ref)["state"] == "not_determined"
@@ -274,35 +204,35 @@ def test_extension_agreed_after_expiry_is_refused(world, app, session, clock):
 def test_offer_not_made_in_time_lapses(world, app, session, clock):
     body, officer = world.body, world.officer
     land = land_entry(officer)
-    ref = _agreed(world, clock, officer, land=land)
-    offer = _deadline(body.case(ref), "atr.offer")
+    ref = agreed_atr(world, clock, officer, land=land)
+    offer = deadline(body.case(ref), "atr.offer")
     assert (offer["start_date"], offer["due_date"]) == ("2026-05-01", "2026-11-01")
-    assert _frozen(world, land)
+    assert frozen(world, land)
 
     # Sun 1 November 2026 is the last day; not moved off the weekend.
-    _move(clock, "2026-11-01")
-    assert _run_sweep(app, session, clock) == []
+    move(clock, "2026-11-01")
+    assert run_sweep(app, session, clock) == []
     assert body.case(ref)["state"] == "agreed"
 
-    _move(clock, "2026-11-02")
+    move(clock, "2026-11-02")
     r = body.act(ref, "make_offer", {"offer": "£1"})
     assert r.status_code == 409, r.json
     assert "ended on 2026-11-01" in r.json["detail"]
     assert officer.act(ref, "lapse").status_code == 403
 
-    assert _run_sweep(app, session, clock) == [Taken(ref, "lapse")]
+    assert run_sweep(app, session, clock) == [Taken(ref, "lapse")]
     case = body.case(ref)
     assert case["state"] == "lapsed"
     assert case["closed_on"] == "2026-11-02"
     assert case["freeze"]["active"] is False
-    assert not _frozen(world, land)
-    notice = _notices(body, ref)[-1]
+    assert not frozen(world, land)
+    notice = notices_of(body, ref)[-1]
     assert notice["kind"] == "lapse_notice"
     assert notice["recipient_role"] == "body"
-    assert "has lapsed" in _notice_text(body, ref, notice)
+    assert "has lapsed" in notice_text(body, ref, notice)
 
     assert body.act(ref, "make_offer", {"offer": "£1"}).status_code == 409
-    assert _run_sweep(app, session, clock) == []
+    assert run_sweep(app, session, clock) == []
 
 
 # -- the contract and the no-contract appeal (SSI 2016/360) ---------------------------------
@@ -311,63 +241,63 @@ def test_offer_not_made_in_time_lapses(world, app, session, clock):
 def test_no_contract_appeal_allowed_then_contract(world, app, session, clock):
     body, officer = world.body, world.officer
     land = land_entry(officer)
-    ref = _offer_made(world, clock, officer, land=land)
+    ref = offer_made_atr(world, clock, officer, land=land)
 
     # Extended once, by agreement, from Tue 1 December 2026 to Fri 15 January 2027.
-    _move(clock, "2026-11-20")
-    case = _ok(
+    move(clock, "2026-11-20")
+    case = ok(
         officer.act(ref, "extend_contract_period", {"new_due_date": "2027-01-15"}), "offer_made"
     )
-    contract = _deadline(case, "atr.contract")
+    contract = deadline(case, "atr.contract")
     assert contract["due_date"] == "2027-01-15"
     assert contract["statutory_due_date"] == "2026-12-01"
     assert "extended" in contract["explanation"]
     assert "agreement with the body" in contract["explanation"]
     # 10 working days beginning with Fri 15 January 2027: 15 (1), 18-22 (6), 25-28 (10):
     # Thu 28 January 2027.
-    window = _deadline(case, "atr.no_contract_appeal")
+    window = deadline(case, "atr.no_contract_appeal")
     assert (window["start_date"], window["due_date"]) == ("2027-01-15", "2027-01-28")
 
     appeal = {"reasons": "The council has not replied to our solicitor since November."}
     # Not while the contract period runs, including its last day.
     for day in ("2027-01-14", "2027-01-15"):
-        _move(clock, day)
+        move(clock, day)
         r = body.act(ref, "appeal_no_contract", appeal)
         assert r.status_code == 409, r.json
         assert "runs until 2027-01-15" in r.json["detail"]
 
     # The last day of the window.
-    _move(clock, "2027-01-28")
+    move(clock, "2027-01-28")
     r = body.act(ref, "appeal_no_contract", {"reasons": ""})
     assert r.status_code == 422, r.json
-    case = _ok(body.act(ref, "appeal_no_contract", appeal), "no_contract_appeal")
-    assert _deadline(case, "atr.no_contract_appeal")["status"] == "met"
+    case = ok(body.act(ref, "appeal_no_contract", appeal), "no_contract_appeal")
+    assert deadline(case, "atr.no_contract_appeal")["status"] == "met"
     # The authority responds within 15 working days beginning with Thu 28 January 2027:
     # 28-29 (2), 1-5 Feb (7), 8-12 (12), 15-17 (15): Wed 17 February 2027.
-    response = _deadline(case, "atr.no_contract_appeal_response")
+    response = deadline(case, "atr.no_contract_appeal_response")
     assert (response["start_date"], response["due_date"], response["status"]) == (
         "2027-01-28",
         "2027-02-17",
         "open",
     )
-    assert _notices(body, ref)[-1]["kind"] == "appeal_application"
+    assert notices_of(body, ref)[-1]["kind"] == "appeal_application"
 
-    _move(clock, "2027-02-10")
-    case = _ok(
+    move(clock, "2027-02-10")
+    case = ok(
         officer.act(ref, "record_no_contract_response", {"response": "Title issues delayed us."})
     )
-    assert _deadline(case, "atr.no_contract_appeal_response")["status"] == "met"
+    assert deadline(case, "atr.no_contract_appeal_response")["status"] == "met"
     # The body may comment within 15 working days beginning with Wed 10 February 2027:
     # 10-12 (3), 15-19 (8), 22-26 (13), 1-2 March (15): Tue 2 March 2027.
-    comments = _deadline(case, "atr.no_contract_appeal_comments")
+    comments = deadline(case, "atr.no_contract_appeal_comments")
     assert (comments["start_date"], comments["due_date"]) == ("2027-02-10", "2027-03-02")
-    _move(clock, "2027-02-22")
-    _ok(
+    move(clock, "2027-02-22")
+    ok(
         body.act(ref, "comment_on_no_contract_response", {"comments": "The title is clear."}),
         "no_contract_appeal",
     )
 
-    _move(clock, "2027-03-15")
+    move(clock, "2027-03-15")
     r = officer.act(ref, "record_no_contract_appeal_outcome", {"result": "allowed", "reasons": "x"})
     assert r.status_code == 422, r.json
     assert "contract_by" in r.json["errors"]
@@ -378,7 +308,7 @@ def test_no_contract_appeal_allowed_then_contract(world, app, session, clock):
     )
     assert r.status_code == 422, r.json
     assert "contract_by" in r.json["errors"]
-    case = _ok(
+    case = ok(
         officer.act(
             ref,
             "record_no_contract_appeal_outcome",
@@ -390,45 +320,45 @@ def test_no_contract_appeal_allowed_then_contract(world, app, session, clock):
         ),
         "offer_made",
     )
-    contract = _deadline(case, "atr.contract")
+    contract = deadline(case, "atr.contract")
     assert contract["due_date"] == "2027-06-30"
     assert contract["statutory_due_date"] == "2026-12-01"
     assert contract["status"] == "open"
     assert "direction of the Scottish Ministers" in contract["explanation"]
     # A fresh window follows the directed period: 10 working days beginning with
     # Wed 30 June 2027: 30 (1), 1-2 July (3), 5-9 (8), 12-13 (10): Tue 13 July 2027.
-    window = _deadline(case, "atr.no_contract_appeal")
+    window = deadline(case, "atr.no_contract_appeal")
     assert (window["start_date"], window["due_date"], window["status"]) == (
         "2027-06-30",
         "2027-07-13",
         "open",
     )
-    outcome = _notices(body, ref)[-1]
+    outcome = notices_of(body, ref)[-1]
     assert outcome["kind"] == "appeal_outcome"
-    assert "30 June 2027" in _notice_text(body, ref, outcome)
-    assert _frozen(world, land)
+    assert "30 June 2027" in notice_text(body, ref, outcome)
+    assert frozen(world, land)
 
-    _move(clock, "2027-04-01")
-    case = _ok(officer.act(ref, "conclude_contract"), "ownership_transferred")
+    move(clock, "2027-04-01")
+    case = ok(officer.act(ref, "conclude_contract"), "ownership_transferred")
     assert case["closed_on"] == "2027-04-01"
-    assert _deadline(case, "atr.contract")["status"] == "met"
-    assert not _frozen(world, land)
+    assert deadline(case, "atr.contract")["status"] == "met"
+    assert not frozen(world, land)
 
 
 def test_no_contract_appeal_dismissed_lapses(world, clock):
     body, officer = world.body, world.officer
     land = land_entry(officer)
-    ref = _offer_made(world, clock, officer, land=land)
+    ref = offer_made_atr(world, clock, officer, land=land)
     # The contract period ends Tue 1 December 2026. 10 working days beginning with it:
     # 1-4 (4), 7-11 (9), 14 (10): Mon 14 December 2026.
-    assert _deadline(body.case(ref), "atr.no_contract_appeal")["due_date"] == "2026-12-14"
-    _move(clock, "2026-12-02")
-    _ok(
+    assert deadline(body.case(ref), "atr.no_contract_appeal")["due_date"] == "2026-12-14"
+    move(clock, "2026-12-02")
+    ok(
         body.act(ref, "appeal_no_contract", {"reasons": "No contract was offered to us."}),
         "no_contract_appeal",
     )
-    _move(clock, "2027-01-20")
-    case = _ok(
+    move(clock, "2027-01-20")
+    case = ok(
         officer.act(
             ref,
             "record_no_contract_appeal_outcome",
@@ -438,37 +368,37 @@ def test_no_contract_appeal_dismissed_lapses(world, clock):
     )
     assert case["closed_on"] == "2027-01-20"
     assert case["decisions"][-1]["outcome"] == "dismissed"
-    assert not _frozen(world, land)
-    outcome = _notices(body, ref)[-1]
+    assert not frozen(world, land)
+    outcome = notices_of(body, ref)[-1]
     assert outcome["kind"] == "appeal_outcome"
-    assert "The request has lapsed." in _notice_text(body, ref, outcome)
+    assert "The request has lapsed." in notice_text(body, ref, outcome)
     assert body.act(ref, "appeal_no_contract", {"reasons": "again"}).status_code == 409
 
 
 def test_no_contract_window_passes_without_appeal_lapses(world, app, session, clock):
     body, officer = world.body, world.officer
     land = land_entry(officer)
-    ref = _offer_made(world, clock, officer, land=land)
+    ref = offer_made_atr(world, clock, officer, land=land)
 
     # The contract period has ended (Tue 1 December 2026) but the appeal window runs to
     # Mon 14 December 2026 (10 working days beginning with 1 December, as above).
     for day in ("2026-12-02", "2026-12-14"):
-        _move(clock, day)
-        assert _run_sweep(app, session, clock) == []
+        move(clock, day)
+        assert run_sweep(app, session, clock) == []
         assert body.case(ref)["state"] == "offer_made"
-        assert _frozen(world, land)
+        assert frozen(world, land)
 
-    _move(clock, "2026-12-15")
+    move(clock, "2026-12-15")
     r = body.act(ref, "appeal_no_contract", {"reasons": "Too late?"})
     assert r.status_code == 409, r.json
     assert "ended on 2026-12-14" in r.json["detail"]
 
-    assert _run_sweep(app, session, clock) == [Taken(ref, "lapse")]
+    assert run_sweep(app, session, clock) == [Taken(ref, "lapse")]
     case = body.case(ref)
     assert case["state"] == "lapsed"
     assert case["closed_on"] == "2026-12-15"
-    assert not _frozen(world, land)
-    notice = _notices(body, ref)[-1]
+    assert not frozen(world, land)
+    notice = notices_of(body, ref)[-1]
     assert notice["kind"] == "lapse_notice"
-    assert "no contract and no appeal in time" in _notice_text(body, ref, notice)
-    assert _run_sweep(app, session, clock) == []
+    assert "no contract and no appeal in time" in notice_text(body, ref, notice)
+    assert run_sweep(app, session, clock) == []

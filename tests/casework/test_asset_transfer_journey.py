@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from tests.casework.conftest import asset_request, atr_considerations, land_entry
-
-
-def _move(clock, day: str) -> None:
-    clock.fixed = dt.datetime.fromisoformat(f"{day}T09:00:00+00:00")
-
-
-def _deadline(case: dict, rule: str, key: str = "") -> dict:
-    return next(d for d in case["deadlines"] if d["rule"] == rule and d["key"] == key)
-
-
-def _frozen(world, land_id: int) -> bool:
-    return world.public.get(f"/api/v1/land/{land_id}").json["frozen"]
+from tests.casework.conftest import (
+    asset_request,
+    atr_considerations,
+    deadline,
+    frozen,
+    land_entry,
+    move,
+)
 
 
 def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
@@ -25,7 +18,7 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
     ref = asset_request(world, land=land)
     assert ref == "ATR-FIFE-2026-0001"
     assert world.body.act(ref, "submit").json["state"] == "submitted"
-    assert not _frozen(world, land)
+    assert not frozen(world, land)
 
     # Validation: the acknowledgement gives the date, period, route, competition, freeze.
     r = officer.act(ref, "validate")
@@ -33,9 +26,9 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
     case = r.json
     assert case["state"] == "validated"
     # 6 months after Wed 1 April 2026 is Thu 1 October 2026.
-    assert _deadline(case, "atr.decision")["due_date"] == "2026-10-01"
+    assert deadline(case, "atr.decision")["due_date"] == "2026-10-01"
     assert case["freeze"]["active"] is True
-    assert _frozen(world, land)
+    assert frozen(world, land)
     ack = officer.get(f"/api/v1/cases/{ref}/notices").json[-1]
     text = officer.get(f"/api/v1/cases/{ref}/notices/{ack['id']}?format=text").get_data(
         as_text=True
@@ -84,7 +77,7 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
     )
     assert r.status_code == 409
 
-    _move(clock, "2026-05-01")
+    move(clock, "2026-05-01")
     r = officer.act(ref, "send_representations_to_body", {"comments_by": "2026-06-01"})
     assert r.status_code == 200, r.json
     assert (
@@ -95,7 +88,7 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
     )
 
     # Refused: the review by members is open for 20 working days; the freeze stays.
-    _move(clock, "2026-06-02")
+    move(clock, "2026-06-02")
     r = officer.act(
         ref,
         "decide",
@@ -109,8 +102,8 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
     assert r.json["state"] == "refused_pending"
     # 20 working days beginning Tue 2 June 2026: 2-5 (4), 8-12 (9), 15-19 (14), 22-26 (19),
     # 29 June (20).
-    assert _deadline(r.json, "atr.review_or_appeal")["due_date"] == "2026-06-29"
-    assert _frozen(world, land)
+    assert deadline(r.json, "atr.review_or_appeal")["due_date"] == "2026-06-29"
+    assert frozen(world, land)
     assert "appeal_to_ministers" in [a["action"] for a in body.case(ref)["blocked_actions"]]
     r = body.act(
         ref,
@@ -121,7 +114,7 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
     assert r.json["state"] == "under_review"
 
     # The members confirm the refusal; an appeal to the Ministers follows (s.88).
-    _move(clock, "2026-07-01")
+    move(clock, "2026-07-01")
     r = officer.act(
         ref,
         "record_review_outcome",
@@ -131,13 +124,13 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
     assert r.json["state"] == "refused_pending"
     # 20 working days beginning Wed 1 July 2026: 1-3 (3), 6-10 (8), 13-17 (13),
     # 20-24 (18), 27-28 (20).
-    assert _deadline(r.json, "atr.review_or_appeal", "s88")["due_date"] == "2026-07-28"
+    assert deadline(r.json, "atr.review_or_appeal", "s88")["due_date"] == "2026-07-28"
     r = body.act(ref, "appeal_to_ministers", {"reasons": "The council misjudged the need."})
     assert r.status_code == 200, r.json
     assert r.json["state"] == "under_appeal"
 
     # The Ministers allow the appeal: agreed, with an offer date at least 6 months on.
-    _move(clock, "2026-09-01")
+    move(clock, "2026-09-01")
     r = officer.act(
         ref,
         "record_appeal_outcome",
@@ -164,20 +157,20 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
     )
     assert r.status_code == 200, r.json
     assert r.json["state"] == "agreed"
-    assert _frozen(world, land)
+    assert frozen(world, land)
 
-    _move(clock, "2026-10-01")
+    move(clock, "2026-10-01")
     r = body.act(ref, "make_offer", {"offer": "£1 on the terms of the notice."})
     assert r.json["state"] == "offer_made"
     # 6 months after 1 October 2026 is 1 April 2027.
-    assert _deadline(r.json, "atr.contract")["due_date"] == "2027-04-01"
+    assert deadline(r.json, "atr.contract")["due_date"] == "2027-04-01"
 
-    _move(clock, "2027-01-15")
+    move(clock, "2027-01-15")
     r = officer.act(ref, "conclude_contract")
     assert r.status_code == 200, r.json
     assert r.json["state"] == "ownership_transferred"
     assert r.json["closed_on"] == "2027-01-15"
-    assert not _frozen(world, land)
+    assert not frozen(world, land)
 
     # The public reads the published documents, not the case file.
     assert public.get(f"/api/v1/cases/{ref}/notices").status_code == 404

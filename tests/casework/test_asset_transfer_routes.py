@@ -11,82 +11,23 @@ taken to follow SSI 2017/39 reg 2: every day but Saturdays, Sundays, 25-26 Decem
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from casework.sweep import Taken, sweep
-from tests.casework.conftest import asset_request, atr_considerations, land_entry
-
-
-def _move(clock, day: str) -> None:
-    clock.fixed = dt.datetime.fromisoformat(f"{day}T09:00:00+00:00")
-
-
-def _deadline(case: dict, rule: str, key: str = "") -> dict:
-    return next(d for d in case["deadlines"] if d["rule"] == rule and d["key"] == key)
-
-
-def _has_deadline(case: dict, rule: str, key: str = "") -> bool:
-    return any(d["rule"] == rule and d["key"] == key for d in case["deadlines"])
-
-
-def _frozen(world, land_id: int) -> bool:
-    return world.public.get(f"/api/v1/land/{land_id}").json["frozen"]
-
-
-def _notice_kinds(caller, ref: str) -> list[str]:
-    return [n["kind"] for n in caller.get(f"/api/v1/cases/{ref}/notices").json]
-
-
-def _notice_text(caller, ref: str, kind: str) -> str:
-    notice = [n for n in caller.get(f"/api/v1/cases/{ref}/notices").json if n["kind"] == kind][-1]
-    return caller.get(f"/api/v1/cases/{ref}/notices/{notice['id']}?format=text").get_data(
-        as_text=True
-    )
-
-
-def _ok(response, state: str | None = None) -> dict:
-    assert response.status_code == 200, response.json
-    if state is not None:
-        assert response.json["state"] == state
-    return response.json
-
-
-def _run_sweep(app, session, clock) -> list[Taken]:
-    session.expire_all()  # the API's sessions changed the cases since this one last read them
-    return sweep(session, clock.today(), app.extensions["casework"].law)
-
-
-def _ready_to_decide(world, clock, officer, authority: str = "FIFE", **fields) -> str:
-    """Submitted and validated on Wed 1 April 2026, notices published with representations
-    closing Thu 30 April 2026 (at least 20 working days: the minimum is Tue 28 April), and
-    the clock on Fri 1 May 2026, when the authority may decide."""
-    _move(clock, "2026-04-01")
-    ref = asset_request(world, authority=authority, **fields)
-    _ok(world.body.act(ref, "submit"), "submitted")
-    _ok(officer.act(ref, "validate"), "validated")
-    _ok(
-        officer.act(ref, "publish_notices", {"representations_close": "2026-04-30"}),
-        "representations_open",
-    )
-    _move(clock, "2026-05-01")
-    return ref
-
-
-def _decide(officer, ref: str, outcome: str, **extra) -> dict:
-    payload = {
-        "outcome": outcome,
-        "reasons": f"Reasons for the decision: {outcome}.",
-        "considerations": atr_considerations(),
-        **extra,
-    }
-    if outcome == "agreed":
-        payload.setdefault("terms", "A 25-year lease at a peppercorn rent.")
-        # 6 months after Fri 1 May 2026 is Sun 1 November 2026 (not moved off the weekend).
-        payload.setdefault("offer_by", "2026-11-01")
-    return officer.act(ref, "decide", payload)
-
+from casework.sweep import Taken
+from tests.casework.conftest import (
+    asset_request,
+    deadline,
+    decide_atr,
+    frozen,
+    has_deadline,
+    land_entry,
+    move,
+    notice_text,
+    notices_of,
+    ok,
+    ready_to_decide,
+    run_sweep,
+)
 
 REASONS = {"reasons": "The decision misjudges the benefits.", "procedure": ["hearing"]}
 
@@ -97,20 +38,20 @@ REASONS = {"reasons": "The decision misjudges the benefits.", "procedure": ["hea
 def test_other_authority_refusal_appeal_dismissed_is_finally_refused(world, clock):
     body, water = world.body, world.water_officer
     land = land_entry(water, name="Kinghorn Reservoir Lodge")
-    ref = _ready_to_decide(world, clock, water, authority="SWAT", land=land)
+    ref = ready_to_decide(world, clock, water, authority="SWAT", land=land)
     assert ref.startswith("ATR-SWAT-2026-")
-    assert _frozen(world, land)
+    assert frozen(world, land)
 
-    case = _ok(_decide(water, ref, "refused"), "refused_pending")
+    case = ok(decide_atr(water, ref, "refused"), "refused_pending")
     # 20 working days beginning with Fri 1 May 2026: 1 (1), 4-8 (6), 11-15 (11),
     # 18-22 (16), 25-28 (20): Thu 28 May 2026.
-    window = _deadline(case, "atr.review_or_appeal")
+    window = deadline(case, "atr.review_or_appeal")
     assert window["due_date"] == "2026-05-28"
     assert window["start_date"] == "2026-05-01"
     # An appeal to the Ministers runs under SSI 2016/359.
     assert "SSI 2016/359" in window["explanation"]
     assert "section 85" in case["review_route"]
-    decision = _notice_text(water, ref, "decision_notice")
+    decision = notice_text(water, ref, "decision_notice")
     assert "section 85" in decision and "Scottish Ministers" in decision
 
     # A review is not this authority's route: the refusal names the route to take instead.
@@ -128,17 +69,17 @@ def test_other_authority_refusal_appeal_dismissed_is_finally_refused(world, cloc
     # The officer cannot appeal for the body.
     assert water.act(ref, "appeal_to_ministers", REASONS).status_code == 403
 
-    _move(clock, "2026-05-20")
-    case = _ok(body.act(ref, "appeal_to_ministers", REASONS), "under_appeal")
-    window = _deadline(case, "atr.review_or_appeal")
+    move(clock, "2026-05-20")
+    case = ok(body.act(ref, "appeal_to_ministers", REASONS), "under_appeal")
+    window = deadline(case, "atr.review_or_appeal")
     assert window["status"] == "met"
-    assert "appeal_application" in _notice_kinds(water, ref)
-    assert _frozen(world, land)
+    assert "appeal_application" in [n["kind"] for n in notices_of(water, ref)]
+    assert frozen(world, land)
     # Only one appeal.
     assert body.act(ref, "appeal_to_ministers", REASONS).status_code == 409
 
     # An appeal that is allowed cannot leave the request refused.
-    _move(clock, "2026-08-03")
+    move(clock, "2026-08-03")
     r = water.act(
         ref,
         "record_appeal_outcome",
@@ -147,7 +88,7 @@ def test_other_authority_refusal_appeal_dismissed_is_finally_refused(world, cloc
     assert r.status_code == 422, r.json
     assert "decision" in r.json["errors"]
 
-    case = _ok(
+    case = ok(
         water.act(
             ref,
             "record_appeal_outcome",
@@ -162,8 +103,8 @@ def test_other_authority_refusal_appeal_dismissed_is_finally_refused(world, cloc
     assert case["closed_on"] == "2026-08-03"
     assert case["decisions"][-1]["stage"] == "appeal"
     assert case["decisions"][-1]["outcome"] == "dismissed"
-    assert not _frozen(world, land)
-    outcome = _notice_text(water, ref, "appeal_outcome")
+    assert not frozen(world, land)
+    outcome = notice_text(water, ref, "appeal_outcome")
     assert "Result: dismissed" in outcome and "The request is refused." in outcome
 
     # Final: nothing more can be sought.
@@ -181,14 +122,14 @@ def test_other_authority_appeal_upheld_leads_to_agreement_offer_and_contract(
 ):
     body, water = world.body, world.water_officer
     land = land_entry(water, name="Burntisland Pumping Station")
-    ref = _ready_to_decide(
+    ref = ready_to_decide(
         world, clock, water, authority="SWAT", land=land, transfer_type=transfer_type
     )
-    _ok(_decide(water, ref, "refused"), "refused_pending")
-    _move(clock, "2026-05-28")  # the last day of the window (Thu 28 May 2026)
-    _ok(body.act(ref, "appeal_to_ministers", REASONS), "under_appeal")
+    ok(decide_atr(water, ref, "refused"), "refused_pending")
+    move(clock, "2026-05-28")  # the last day of the window (Thu 28 May 2026)
+    ok(body.act(ref, "appeal_to_ministers", REASONS), "under_appeal")
 
-    _move(clock, "2026-06-15")
+    move(clock, "2026-06-15")
     # The offer date must be at least 6 months after the outcome: 6 months after
     # Mon 15 June 2026 is Tue 15 December 2026.
     payload = {
@@ -205,37 +146,37 @@ def test_other_authority_appeal_upheld_leads_to_agreement_offer_and_contract(
     assert r.status_code == 422, r.json
     assert "terms" in r.json["errors"]
 
-    case = _ok(water.act(ref, "record_appeal_outcome", {**payload, "offer_by": "2026-12-15"}))
+    case = ok(water.act(ref, "record_appeal_outcome", {**payload, "offer_by": "2026-12-15"}))
     assert case["state"] == "agreed"
     assert case["decisions"][-1]["outcome"] == result
-    offer = _deadline(case, "atr.offer")
+    offer = deadline(case, "atr.offer")
     assert offer["start_date"] == "2026-06-15"
     assert offer["due_date"] == "2026-12-15"
     assert offer["status"] == "open"
-    assert "You must make your offer by 15 December 2026" in _notice_text(
+    assert "You must make your offer by 15 December 2026" in notice_text(
         body, ref, "appeal_outcome"
     )
-    assert _frozen(world, land)
+    assert frozen(world, land)
 
-    _move(clock, "2026-07-01")
+    move(clock, "2026-07-01")
     r = body.act(ref, "make_offer", {"offer": ""})
     assert r.status_code == 422, r.json
-    case = _ok(body.act(ref, "make_offer", {"offer": "We accept the terms."}), "offer_made")
-    assert _deadline(case, "atr.offer")["status"] == "met"
+    case = ok(body.act(ref, "make_offer", {"offer": "We accept the terms."}), "offer_made")
+    assert deadline(case, "atr.offer")["status"] == "met"
     # 6 months after Wed 1 July 2026 is Fri 1 January 2027 (1 January is not a working day,
     # but a month period is not moved).
-    assert _deadline(case, "atr.contract")["due_date"] == "2027-01-01"
+    assert deadline(case, "atr.contract")["due_date"] == "2027-01-01"
 
-    _move(clock, "2026-09-01")
+    move(clock, "2026-09-01")
     # The contract cannot be dated before the offer, nor in the future.
     r = water.act(ref, "conclude_contract", {"concluded_on": "2026-06-30"})
     assert r.status_code == 422, r.json
     r = water.act(ref, "conclude_contract", {"concluded_on": "2026-09-02"})
     assert r.status_code == 422, r.json
-    case = _ok(water.act(ref, "conclude_contract"), final)
+    case = ok(water.act(ref, "conclude_contract"), final)
     assert case["closed_on"] == "2026-09-01"
-    assert _deadline(case, "atr.contract")["status"] == "met"
-    assert not _frozen(world, land)
+    assert deadline(case, "atr.contract")["status"] == "met"
+    assert not frozen(world, land)
 
 
 # -- (b) the Scottish Ministers: review by the Ministers (s.87), no appeal ------------------
@@ -244,9 +185,9 @@ def test_other_authority_appeal_upheld_leads_to_agreement_offer_and_contract(
 def test_scottish_ministers_review_refused_is_final_and_no_appeal(world, clock):
     body, ministers = world.body, world.ministers_officer
     land = land_entry(ministers, name="Forestry depot, Kinghorn")
-    ref = _ready_to_decide(world, clock, ministers, authority="SGOV", land=land)
-    case = _ok(_decide(ministers, ref, "refused"), "refused_pending")
-    window = _deadline(case, "atr.review_or_appeal")
+    ref = ready_to_decide(world, clock, ministers, authority="SGOV", land=land)
+    case = ok(decide_atr(ministers, ref, "refused"), "refused_pending")
+    window = deadline(case, "atr.review_or_appeal")
     assert window["due_date"] == "2026-05-28"  # as above: 20 working days from Fri 1 May
     assert "SSI 2016/358" in window["explanation"]
     assert "section 87" in case["review_route"]
@@ -259,20 +200,20 @@ def test_scottish_ministers_review_refused_is_final_and_no_appeal(world, clock):
     assert "reviewed by them (s.87), not appealed" in r.json["detail"]
     assert body.case(ref)["state"] == "refused_pending"
 
-    _move(clock, "2026-05-11")
-    case = _ok(body.act(ref, "request_review", REASONS), "under_review")
-    assert _deadline(case, "atr.review_or_appeal")["status"] == "met"
-    assert "review_application" in _notice_kinds(ministers, ref)
+    move(clock, "2026-05-11")
+    case = ok(body.act(ref, "request_review", REASONS), "under_review")
+    assert deadline(case, "atr.review_or_appeal")["status"] == "met"
+    assert "review_application" in [n["kind"] for n in notices_of(ministers, ref)]
     # Still no appeal while under review, nor a second review.
     assert body.act(ref, "appeal_to_ministers", REASONS).status_code == 409
     assert body.act(ref, "request_review", REASONS).status_code == 409
 
-    _move(clock, "2026-07-01")
+    move(clock, "2026-07-01")
     r = ministers.act(
         ref, "record_review_outcome", {"result": "confirm", "decision": "refused", "reasons": ""}
     )
     assert r.status_code == 422, r.json
-    case = _ok(
+    case = ok(
         ministers.act(
             ref,
             "record_review_outcome",
@@ -282,9 +223,9 @@ def test_scottish_ministers_review_refused_is_final_and_no_appeal(world, clock):
     )
     assert case["closed_on"] == "2026-07-01"
     # No s.88 appeal window after a review by the Ministers.
-    assert not _has_deadline(case, "atr.review_or_appeal", "s88")
-    assert not _frozen(world, land)
-    outcome = _notice_text(ministers, ref, "review_outcome")
+    assert not has_deadline(case, "atr.review_or_appeal", "s88")
+    assert not frozen(world, land)
+    outcome = notice_text(ministers, ref, "review_outcome")
     assert "Result: confirm" in outcome
     assert "Appeal to the Scottish Ministers" not in outcome
     assert body.act(ref, "appeal_to_ministers", REASONS).status_code == 409
@@ -295,16 +236,16 @@ def test_scottish_ministers_review_refused_is_final_and_no_appeal(world, clock):
 
 def test_local_authority_appeal_blocked_until_members_review(world, app, session, clock):
     body, officer = world.body, world.officer
-    ref = _ready_to_decide(world, clock, officer)
-    _ok(_decide(officer, ref, "refused"), "refused_pending")
+    ref = ready_to_decide(world, clock, officer)
+    ok(decide_atr(officer, ref, "refused"), "refused_pending")
 
     r = body.act(ref, "appeal_to_ministers", REASONS)
     assert r.status_code == 409, r.json
     assert "first reviewed by its members (s.86)" in r.json["detail"]
     assert "s85_88.appeal_route" in [f["guard"] for f in r.json["failures"]]
 
-    _move(clock, "2026-05-05")
-    _ok(body.act(ref, "request_review", REASONS), "under_review")
+    move(clock, "2026-05-05")
+    ok(body.act(ref, "request_review", REASONS), "under_review")
     # Under review there is no appeal at all.
     r = body.act(ref, "appeal_to_ministers", REASONS)
     assert r.status_code == 409, r.json
@@ -312,8 +253,8 @@ def test_local_authority_appeal_blocked_until_members_review(world, app, session
     # The members confirm the refusal on Mon 1 June 2026. The s.88 window: 20 working days
     # beginning with Mon 1 June 2026: 1-5 (5), 8-12 (10), 15-19 (15), 22-26 (20):
     # Fri 26 June 2026.
-    _move(clock, "2026-06-01")
-    case = _ok(
+    move(clock, "2026-06-01")
+    case = ok(
         officer.act(
             ref,
             "record_review_outcome",
@@ -321,24 +262,24 @@ def test_local_authority_appeal_blocked_until_members_review(world, app, session
         ),
         "refused_pending",
     )
-    s88 = _deadline(case, "atr.review_or_appeal", "s88")
+    s88 = deadline(case, "atr.review_or_appeal", "s88")
     assert s88["start_date"] == "2026-06-01"
     assert s88["due_date"] == "2026-06-26"
     assert "SSI 2016/359" in s88["explanation"]
-    assert "26 June 2026" in _notice_text(body, ref, "review_outcome")
+    assert "26 June 2026" in notice_text(body, ref, "review_outcome")
     # A second review is not possible; the appeal now is.
     assert body.act(ref, "request_review", REASONS).status_code == 409
     assert "appeal_to_ministers" in [a["action"] for a in body.case(ref)["available_actions"]]
 
     # Unused, the s.88 window closes the case on the first sweep after Fri 26 June.
-    _move(clock, "2026-06-26")
-    assert _run_sweep(app, session, clock) == []
+    move(clock, "2026-06-26")
+    assert run_sweep(app, session, clock) == []
     assert body.case(ref)["state"] == "refused_pending"
-    _move(clock, "2026-06-27")
+    move(clock, "2026-06-27")
     r = body.act(ref, "appeal_to_ministers", REASONS)
     assert r.status_code == 409, r.json
     assert "ended on 2026-06-26" in r.json["detail"]
-    assert _run_sweep(app, session, clock) == [Taken(ref, "close_review_period")]
+    assert run_sweep(app, session, clock) == [Taken(ref, "close_review_period")]
     case = body.case(ref)
     assert case["state"] == "refused"
     assert case["closed_on"] == "2026-06-27"
@@ -347,12 +288,12 @@ def test_local_authority_appeal_blocked_until_members_review(world, app, session
 def test_local_authority_review_substitutes_an_agreement(world, clock):
     body, officer = world.body, world.officer
     land = land_entry(officer)
-    ref = _ready_to_decide(world, clock, officer, land=land)
-    _ok(_decide(officer, ref, "refused"), "refused_pending")
-    _move(clock, "2026-05-12")
-    _ok(body.act(ref, "request_review", REASONS), "under_review")
+    ref = ready_to_decide(world, clock, officer, land=land)
+    ok(decide_atr(officer, ref, "refused"), "refused_pending")
+    move(clock, "2026-05-12")
+    ok(body.act(ref, "request_review", REASONS), "under_review")
 
-    _move(clock, "2026-06-10")
+    move(clock, "2026-06-10")
     # "substitute" with a refusal is allowed by the result, but an agreement needs terms.
     r = officer.act(
         ref,
@@ -361,7 +302,7 @@ def test_local_authority_review_substitutes_an_agreement(world, clock):
     )
     assert r.status_code == 422, r.json
     assert {"terms", "offer_by"} <= set(r.json["errors"])
-    case = _ok(
+    case = ok(
         officer.act(
             ref,
             "record_review_outcome",
@@ -380,32 +321,32 @@ def test_local_authority_review_substitutes_an_agreement(world, clock):
     assert review["stage"] == "review"
     assert review["outcome"] == "substitute"
     assert review["details"]["decision"] == "agreed"
-    offer = _deadline(case, "atr.offer")
+    offer = deadline(case, "atr.offer")
     assert (offer["start_date"], offer["due_date"], offer["status"]) == (
         "2026-06-10",
         "2026-12-10",
         "open",
     )
     # An agreement on the requested terms opens no s.88 appeal.
-    assert not _has_deadline(case, "atr.review_or_appeal", "s88")
+    assert not has_deadline(case, "atr.review_or_appeal", "s88")
     r = body.act(ref, "appeal_to_ministers", REASONS)
     assert r.status_code == 409, r.json
-    outcome = _notice_text(body, ref, "review_outcome")
+    outcome = notice_text(body, ref, "review_outcome")
     assert "The request is agreed." in outcome and "10 December 2026" in outcome
-    assert _frozen(world, land)
+    assert frozen(world, land)
 
-    _move(clock, "2026-07-01")
-    _ok(body.act(ref, "make_offer", {"offer": "£1 as agreed."}), "offer_made")
-    _move(clock, "2026-09-01")
-    case = _ok(officer.act(ref, "conclude_contract"), "ownership_transferred")
-    assert not _frozen(world, land)
+    move(clock, "2026-07-01")
+    ok(body.act(ref, "make_offer", {"offer": "£1 as agreed."}), "offer_made")
+    move(clock, "2026-09-01")
+    case = ok(officer.act(ref, "conclude_contract"), "ownership_transferred")
+    assert not frozen(world, land)
 
 
 def test_agreement_on_significantly_different_terms_can_be_reviewed(world, clock):
     body, officer = world.body, world.officer
-    ref = _ready_to_decide(world, clock, officer)
-    case = _ok(
-        _decide(
+    ref = ready_to_decide(world, clock, officer)
+    case = ok(
+        decide_atr(
             officer,
             ref,
             "agreed",
@@ -414,23 +355,23 @@ def test_agreement_on_significantly_different_terms_can_be_reviewed(world, clock
         ),
         "agreed",
     )
-    window = _deadline(case, "atr.review_or_appeal")
+    window = deadline(case, "atr.review_or_appeal")
     assert (window["start_date"], window["due_date"]) == ("2026-05-01", "2026-05-28")
     assert "request_review" in [a["action"] for a in body.case(ref)["available_actions"]]
 
-    _move(clock, "2026-05-20")
-    case = _ok(body.act(ref, "request_review", REASONS), "under_review")
-    assert _deadline(case, "atr.review_or_appeal")["status"] == "met"
+    move(clock, "2026-05-20")
+    case = ok(body.act(ref, "request_review", REASONS), "under_review")
+    assert deadline(case, "atr.review_or_appeal")["status"] == "met"
     # While the review runs the offer date is not running.
-    assert _deadline(case, "atr.offer")["status"] == "closed"
+    assert deadline(case, "atr.offer")["status"] == "closed"
     assert body.act(ref, "make_offer", {"offer": "£1"}).status_code == 409
 
 
 def test_agreement_on_the_requested_terms_cannot_be_reviewed(world, clock):
     body, officer = world.body, world.officer
-    ref = _ready_to_decide(world, clock, officer)
-    case = _ok(_decide(officer, ref, "agreed"), "agreed")
-    assert not _has_deadline(case, "atr.review_or_appeal")
+    ref = ready_to_decide(world, clock, officer)
+    case = ok(decide_atr(officer, ref, "agreed"), "agreed")
+    assert not has_deadline(case, "atr.review_or_appeal")
 
     blocked = {a["action"]: a for a in body.case(ref)["blocked_actions"]}
     assert "request_review" in blocked
@@ -447,34 +388,34 @@ def test_agreement_on_the_requested_terms_cannot_be_reviewed(world, clock):
 def test_unused_review_window_closes_refusal_only_after_it_ends(world, app, session, clock):
     body, officer = world.body, world.officer
     land = land_entry(officer)
-    ref = _ready_to_decide(world, clock, officer, land=land)
-    case = _ok(_decide(officer, ref, "refused"), "refused_pending")
+    ref = ready_to_decide(world, clock, officer, land=land)
+    case = ok(decide_atr(officer, ref, "refused"), "refused_pending")
     # 20 working days beginning with Fri 1 May 2026 (the bank holidays on Mon 4 May and
     # Mon 25 May count as working days): 1 May (1), 4-8 (6), 11-15 (11), 18-22 (16),
     # 25-28 (20): Thu 28 May 2026.
-    assert _deadline(case, "atr.review_or_appeal")["due_date"] == "2026-05-28"
-    assert _frozen(world, land)  # a refusal does not end the freeze while review is open
+    assert deadline(case, "atr.review_or_appeal")["due_date"] == "2026-05-28"
+    assert frozen(world, land)  # a refusal does not end the freeze while review is open
 
     for day in ("2026-05-02", "2026-05-27", "2026-05-28"):
-        _move(clock, day)
-        assert _run_sweep(app, session, clock) == []
+        move(clock, day)
+        assert run_sweep(app, session, clock) == []
         assert body.case(ref)["state"] == "refused_pending"
-        assert _frozen(world, land)
+        assert frozen(world, land)
 
-    _move(clock, "2026-05-29")
+    move(clock, "2026-05-29")
     r = body.act(ref, "request_review", REASONS)
     assert r.status_code == 409, r.json
     assert "ended on 2026-05-28" in r.json["detail"]
     # The system action is not the officer's to take.
     assert officer.act(ref, "close_review_period").status_code == 403
 
-    assert _run_sweep(app, session, clock) == [Taken(ref, "close_review_period")]
+    assert run_sweep(app, session, clock) == [Taken(ref, "close_review_period")]
     case = body.case(ref)
     assert case["state"] == "refused"
     assert case["closed_on"] == "2026-05-29"
     assert case["freeze"]["active"] is False
-    assert not _frozen(world, land)
-    assert _run_sweep(app, session, clock) == []
+    assert not frozen(world, land)
+    assert run_sweep(app, session, clock) == []
 
 
 # -- withdrawal ---------------------------------------------------------------------------
@@ -486,22 +427,22 @@ def _to_state(world, clock, state: str, land: int) -> str:
         return asset_request(world, land=land)
     if state == "submitted":
         ref = asset_request(world, land=land)
-        _ok(body.act(ref, "submit"), "submitted")
+        ok(body.act(ref, "submit"), "submitted")
         return ref
-    ref = _ready_to_decide(world, clock, officer, land=land)
+    ref = ready_to_decide(world, clock, officer, land=land)
     if state == "representations_open":
         return ref
     if state == "refused_pending":
-        _ok(_decide(officer, ref, "refused"), state)
+        ok(decide_atr(officer, ref, "refused"), state)
         return ref
     if state == "under_review":
-        _ok(_decide(officer, ref, "refused"), "refused_pending")
-        _ok(body.act(ref, "request_review", REASONS), state)
+        ok(decide_atr(officer, ref, "refused"), "refused_pending")
+        ok(body.act(ref, "request_review", REASONS), state)
         return ref
     if state == "under_appeal":
-        _ok(_decide(officer, ref, "refused"), "refused_pending")
-        _ok(body.act(ref, "request_review", REASONS), "under_review")
-        _ok(
+        ok(decide_atr(officer, ref, "refused"), "refused_pending")
+        ok(body.act(ref, "request_review", REASONS), "under_review")
+        ok(
             officer.act(
                 ref,
                 "record_review_outcome",
@@ -509,12 +450,12 @@ def _to_state(world, clock, state: str, land: int) -> str:
             ),
             "refused_pending",
         )
-        _ok(body.act(ref, "appeal_to_ministers", REASONS), state)
+        ok(body.act(ref, "appeal_to_ministers", REASONS), state)
         return ref
-    _ok(_decide(officer, ref, "agreed"), "agreed")
+    ok(decide_atr(officer, ref, "agreed"), "agreed")
     if state == "agreed":
         return ref
-    _ok(body.act(ref, "make_offer", {"offer": "£1"}), "offer_made")
+    ok(body.act(ref, "make_offer", {"offer": "£1"}), "offer_made")
     return ref
 
 
@@ -537,17 +478,17 @@ def test_body_withdraws_from_open_states(world, clock, state):
     ref = _to_state(world, clock, state, land)
     assert body.case(ref)["state"] == state
     validated = state not in ("draft", "submitted")
-    assert _frozen(world, land) is validated
+    assert frozen(world, land) is validated
 
     if state != "draft":
         # Only the body may withdraw its request.
         assert officer.act(ref, "withdraw").status_code == 403
     today = clock.today().isoformat()
-    case = _ok(body.act(ref, "withdraw", {"reason": "The trust has found other premises."}))
+    case = ok(body.act(ref, "withdraw", {"reason": "The trust has found other premises."}))
     assert case["state"] == "withdrawn"
     assert case["closed_on"] == today
     assert case["freeze"]["active"] is False
-    assert not _frozen(world, land)
+    assert not frozen(world, land)
     assert case["available_actions"] == []
     assert all(d["status"] != "open" for d in case["deadlines"])
     # Withdrawn is final.
