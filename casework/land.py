@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from casework.access import AUTHORITY_ROLES
@@ -27,13 +27,17 @@ FIELDS = ("name", "address", "uprn", "description", "tenure", "location")
 def frozen_clause():
     """SQL: an entry is frozen while a validated request for it, to which s.84 applies, is
     not finally disposed of."""
-    return exists().where(
-        and_(
+    # An ORM select, so the request's own `cases` row is joined: a bare exists() would pair
+    # every request with every case and judge the land by other cases' states.
+    return (
+        select(AssetTransferRequest.id)
+        .where(
             AssetTransferRequest.land_id == LandEntry.id,
             AssetTransferRequest.freeze_applies.is_(True),
             AssetTransferRequest.validation_date.is_not(None),
             AssetTransferRequest.state.not_in(FINAL_STATES),
         )
+        .exists()
     )
 
 
@@ -141,7 +145,9 @@ def _duplicate(session: Session, authority_id: int, key: str, not_id: int | None
     )
     if not_id is not None:
         query = query.where(LandEntry.id != not_id)
-    return session.scalar(query) is not None
+    # Not autoflushed: an edited entry must not reach the unique index before this check.
+    with session.no_autoflush:
+        return session.scalar(query) is not None
 
 
 def create(session: Session, data: dict[str, Any], user: User | None) -> LandEntry:
@@ -210,7 +216,7 @@ def import_csv(session: Session, stream: io.TextIOBase, user: User | None) -> Im
             {
                 "file": [
                     "The first row must name the columns, including name and "
-                    "tenure; also address, uprn, description, latitude, longitude."
+                    "tenure; also address, uprn, description, latitude, longitude, location."
                 ]
             }
         )

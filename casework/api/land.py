@@ -109,8 +109,9 @@ def retire(entry_id: int):
 @blp.response(200, ImportResultSchema)
 def import_csv(_args=None):
     """Import a CSV of land into your register. Columns: name, tenure (owned or leased),
-    address, uprn, description, latitude, longitude. Bad rows are reported by row number
-    and the good rows are kept; importing the same file again creates no duplicates."""
+    address, uprn, description, latitude and longitude, or location (GeoJSON text). Bad
+    rows are reported by row number and the good rows are kept; importing the same file
+    again creates no duplicates."""
     if request.content_length and request.content_length > MAX_CSV:
         raise Invalid({"file": [f"The file is larger than {MAX_CSV // 1024 // 1024} MB."]})
     upload = request.files.get("file")

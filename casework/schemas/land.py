@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from casework.schemas.common import PageSchema, text
 
@@ -92,6 +100,21 @@ class LandQuerySchema(PageSchema):
     include_retired = fields.Boolean(load_default=False)
 
 
+class GeoJsonText(fields.Field):
+    """A CSV cell holding GeoJSON text, for a polygon that two columns cannot express."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            geometry = json.loads(value) if isinstance(value, str) else value
+        except ValueError as exc:
+            raise ValidationError(
+                'Give the location as GeoJSON, e.g. {"type": "Point", "coordinates": '
+                "[-3.17, 56.07]}, or use the latitude and longitude columns."
+            ) from exc
+        validate_geojson(geometry)
+        return geometry
+
+
 class LandCsvRow(LandSchema):
     """A CSV row: the location may be given as latitude and longitude columns."""
 
@@ -101,11 +124,21 @@ class LandCsvRow(LandSchema):
     longitude = fields.Float(
         load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180)
     )
-    location = fields.Raw(load_default=None, allow_none=True)
+    location = GeoJsonText(load_default=None, allow_none=True)
 
     @pre_load
     def _blanks(self, data: Any, **_) -> Any:
         return {k: v for k, v in data.items() if v not in ("", None)}
+
+    @validates_schema
+    def _both_coordinates(self, data: dict[str, Any], **_) -> None:
+        """Half a position is a mistake in the file, not a row without a location."""
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None):
+            missing = "longitude" if lon is None else "latitude"
+            raise ValidationError(
+                "Give both latitude and longitude, or neither.", field_name=missing
+            )
 
 
 class ImportResultSchema(Schema):
