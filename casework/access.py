@@ -63,6 +63,7 @@ def scope_bodies(query: Select, user: User | None) -> Select:
                 select(Case.id).where(
                     Case.community_body_id == CommunityBody.id,
                     Case.authority_id == user.authority_id,
+                    Case.submitted_at.is_not(None),  # a draft is the body's own
                 )
             )
         )
