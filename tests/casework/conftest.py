@@ -241,6 +241,9 @@ def atr_considerations(text: str = "Considered") -> dict[str, str]:
 # clock and read the API, so an expected value never comes from the code under test.
 
 
+REASONS_FOR_REVIEW = {"reasons": "The decision misjudges the benefits.", "procedure": ["hearing"]}
+
+
 def move(clock, day: str) -> None:
     """Set the test clock to 09:00 UTC on `day` (YYYY-MM-DD)."""
     clock.fixed = dt.datetime.fromisoformat(f"{day}T09:00:00+00:00")

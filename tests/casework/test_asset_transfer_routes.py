@@ -15,6 +15,7 @@ import pytest
 
 from casework.sweep import Taken
 from tests.casework.conftest import (
+    REASONS_FOR_REVIEW,
     asset_request,
     deadline,
     decide_atr,
@@ -29,7 +30,7 @@ from tests.casework.conftest import (
     run_sweep,
 )
 
-REASONS = {"reasons": "The decision misjudges the benefits.", "procedure": ["hearing"]}
+REASONS = REASONS_FOR_REVIEW
 
 
 # -- (a) another relevant authority: appeal to the Scottish Ministers (s.85) ----------------
