@@ -1,10 +1,18 @@
-"""The dramatiq actors. Each is small: the work lives in the modules it calls."""
+"""The dramatiq actors. Each is small: the work lives in the modules it calls.
+
+They return nothing: with no results backend, dramatiq logs a warning for every message
+whose actor returns a value. What they did goes to the log instead.
+"""
 
 from __future__ import annotations
+
+import logging
 
 import dramatiq
 
 from notifications import broker as _placeholder  # noqa: F401  (binds a broker before actors)
+
+log = logging.getLogger(__name__)
 
 
 def _route(subscriber: str) -> dramatiq.Actor:
@@ -12,41 +20,43 @@ def _route(subscriber: str) -> dramatiq.Actor:
 
 
 @dramatiq.actor(queue_name="outbox", max_retries=3)
-def relay_outbox() -> int:
+def relay_outbox() -> None:
     """Send every pending outbox row as one message per (event, subscriber)."""
     from notifications.relay import relay
     from notifications.runtime import current
 
     rt = current()
-    return relay(
+    sent = relay(
         rt.sessions, lambda event_id, sub: _route(sub).send(event_id, sub), rt.redispatch_after
     )
+    log.debug("relay sent %s message(s)", sent)
 
 
 @dramatiq.actor(queue_name="default")
-def deliver(event_id: int, subscriber: str) -> str:
+def deliver(event_id: int, subscriber: str) -> None:
     """Email and publication for one event."""
     from notifications.delivery import consume
 
-    return consume(event_id, subscriber)
+    log.debug("event %s to %s: %s", event_id, subscriber, consume(event_id, subscriber))
 
 
 @dramatiq.actor(queue_name="webhooks", min_backoff=5_000, max_backoff=600_000)
-def deliver_webhook(event_id: int, subscriber: str) -> str:
+def deliver_webhook(event_id: int, subscriber: str) -> None:
     """One event to one webhook, on a queue of its own."""
     from notifications.delivery import consume
 
-    return consume(event_id, subscriber)
+    log.debug("event %s to %s: %s", event_id, subscriber, consume(event_id, subscriber))
 
 
 @dramatiq.actor(queue_name="outbox", max_retries=3)
-def sweep_deadlines() -> dict[str, int]:
-    """Statutory system actions, reminders and escalations for deadlines reached today."""
+def sweep_deadlines() -> None:
+    """Statutory system actions, reminders and escalations for deadlines reached today
+    (the sweep logs what it did)."""
     from notifications.reminders import sweep
     from notifications.runtime import current
 
     rt = current()
-    return sweep(rt.sessions, rt.clock.today(), rt.law, rt.settings.reminder_offsets)
+    sweep(rt.sessions, rt.clock.today(), rt.law, rt.settings.reminder_offsets)
 
 
 ALL = (relay_outbox, deliver, deliver_webhook, sweep_deadlines)

@@ -50,19 +50,23 @@ class RecordFailures(Middleware):
 
 def middleware(settings: Settings) -> list[Middleware]:
     """Retries back off from JOB_MIN_BACKOFF_MS, doubling, to JOB_MAX_BACKOFF_MS; by
-    default from 2 s to 5 minutes over 8 retries, about 20 minutes in all."""
+    default from 2 s to 5 minutes over 8 retries, about 20 minutes in all.
+
+    RecordFailures comes before Retries: dramatiq runs `after_process_message` hooks in
+    reverse order, and only once Retries has run is a message whose retries ran out marked
+    failed."""
     return [
         AgeLimit(),
         TimeLimit(time_limit=300_000),
         ShutdownNotifications(),
         Callbacks(),
         CurrentMessage(),
+        RecordFailures(),
         Retries(
             max_retries=settings.job_max_retries,
             min_backoff=settings.job_min_backoff_ms,
             max_backoff=settings.job_max_backoff_ms,
         ),
-        RecordFailures(),
     ]
 
 

@@ -129,6 +129,8 @@ def _deliver(
                 "notice_id": notice.id if notice else None,
                 "kind": notice.kind if notice else event.type,
                 "recipient": notice.recipient if notice else event.payload.get("to"),
+                "to": to,
+                "subject": subject,
                 "message_id": mid,
                 "accepted_at": at.isoformat(),
                 "transport": rt.transport.name,
@@ -228,6 +230,7 @@ def on_failed(session: Session, event_id: int, subscriber: str, error: str) -> N
             "notice_id": notice.id if notice else None,
             "kind": notice.kind if notice else event.type,
             "recipient": notice.recipient if notice else None,
+            "to": notice.recipient_email if notice else None,
             "error": error[:500],
         },
     )

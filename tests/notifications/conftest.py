@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
+import dramatiq
 import pytest
 import redis
 from aiosmtpd.controller import Controller
@@ -35,7 +37,14 @@ from casework.commands import create_case, perform
 from casework.db import make_sessionmaker
 from casework.eventlog import Actor
 from casework.models import Authority, CommunityBody, User
-from tests.casework.conftest import ALL_TRUE, REQUEST, considerations
+from notifications.models import EventOutbox
+from tests.casework.conftest import (
+    ALL_TRUE,
+    REQUEST,
+    Caller,
+    considerations,
+    world,  # noqa: F401  (the same world, on the live service)
+)
 from tests.conftest import redis_url as shared_redis_url
 from tests.conftest import settings_for
 from workflows.rules import Party
@@ -70,7 +79,9 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     tls_sessions: int = 0
     delay: float = 0.0
-    reject: str | None = None
+    reject: str | None = None  # an SMTP reply to refuse messages with, e.g. "554 ..."
+    reject_times: int | None = None  # refuse only the next N messages; None: all of them
+    attempts: int = 0  # messages offered (DATA), accepted or refused
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -80,8 +91,12 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.reject:
-            return self.reject
+        with self.lock:
+            self.attempts += 1
+            if self.reject and self.reject_times != 0:
+                if self.reject_times is not None:
+                    self.reject_times -= 1
+                return self.reject
         message = email.message_from_bytes(envelope.content, policy=default_policy)
         with self.lock:
             self.messages.append(message)
@@ -101,6 +116,15 @@ class Mailbox:
         with self.lock:
             return [m["Subject"] for m in self.messages]
 
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages addressed to `address`, in the order they arrived."""
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def with_subject(self, subject: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if m["Subject"] == subject]
+
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Mailbox, str]]:
@@ -109,6 +133,51 @@ def smtp() -> Iterator[tuple[Mailbox, str]]:
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
     yield box, f"smtp://127.0.0.1:{port}"
+    controller.stop()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1, made by the openssl command line."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def smtp_starttls(tmp_path) -> Iterator[tuple[Mailbox, str, Path]]:
+    """An SMTP server that refuses mail until the client has issued STARTTLS; also yields
+    the server's self-signed certificate, for the client to trust."""
+    cert, key = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(
+        box, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    yield box, f"smtp://127.0.0.1:{port}", cert
     controller.stop()
 
 
@@ -193,7 +262,7 @@ class Pipeline:
     app: object
     sessions: object
     env: dict[str, str]
-    officer_token: str
+    officer_token: str = ""
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
@@ -277,8 +346,17 @@ def pipeline_env(
 
 
 def make_pipeline(
-    engine, tmp_path: Path, redis_url: str, namespace: str, smtp_url: str, clock=None, **extra: str
+    engine,
+    tmp_path: Path,
+    redis_url: str,
+    namespace: str,
+    smtp_url: str,
+    clock=None,
+    seed: bool = True,
+    **extra: str,
 ) -> Pipeline:
+    """The app on a committed database; with `seed`, Fife Council, its officer and manager,
+    and a community body (without it, the `world` fixture fills the database instead)."""
     database_url = engine.url.render_as_string(hide_password=False)
     env = pipeline_env(database_url, redis_url, namespace, smtp_url, tmp_path, **extra)
     settings = settings_for(
@@ -296,9 +374,12 @@ def make_pipeline(
                 "JOB_MAX_BACKOFF_MS",
             )
         },
+        **extra,
     )
     sessions = make_sessionmaker(engine)
     app = create_app(settings, sessions=sessions, clock=clock)
+    if not seed:
+        return Pipeline(app, sessions, env)
     with sessions() as s:
         fife = Authority(
             code="FIFE", name="Fife Council", type="local_authority", email="cer@fife.test"
@@ -374,3 +455,59 @@ def pipeline_factory(committed_db, tmp_path) -> Iterator[Callable[..., Pipeline]
 
 def session_of(pipeline: Pipeline) -> Session:
     return pipeline.sessions()
+
+
+# -- the service with the `world` of tests/casework, on a committed database ---------------
+
+
+@pytest.fixture
+def live(pipeline_factory, smtp, namespace, clock) -> Pipeline:
+    """The service on a committed database, the shared Redis (a namespace of its own) and
+    the SMTP server, on the test clock. Empty: `world` fills it; `workers` runs the actors."""
+    _, smtp_url = smtp
+    return pipeline_factory(shared_redis_url(), namespace, smtp_url, clock=clock, seed=False)
+
+
+@pytest.fixture
+def app(live: Pipeline):
+    """The live service's app, so that `world` and its callers act on it."""
+    return live.app
+
+
+@pytest.fixture
+def session(live: Pipeline) -> Iterator[Session]:
+    """A session whose commits are real, for `world` to seed with."""
+    s = live.sessions()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def workers(live: Pipeline) -> Iterator[list[dramatiq.Worker]]:
+    """Real dramatiq workers on the live Redis broker, in this process, split as
+    `casework worker` splits them: threads for email and publication, and for webhooks."""
+    from notifications.processes import start_workers
+    from notifications.runtime import current
+
+    started = start_workers(current().broker, threads=4, webhook_threads=2)
+    yield started
+    for w in started:
+        w.stop()
+
+
+def settle(pipeline: Pipeline, timeout: float = 30, *where) -> None:
+    """Wait until the workers have done every outbox row (or given up on it for good)."""
+    pending = (EventOutbox.done_at.is_(None), EventOutbox.failed_at.is_(None), *where)
+    wait_for(lambda: pipeline.count(EventOutbox, *pending) == 0, timeout, "the outbox to drain")
+
+
+def user_id(pipeline: Pipeline, email: str) -> int:
+    with pipeline.sessions() as s:
+        return s.scalar(select(User.id).where(User.email == email))
+
+
+def timeline(caller: Caller, reference: str, type_: str | None = None) -> list[dict]:
+    """The case's events as the API shows them, optionally of one type."""
+    response = caller.get(f"/api/v1/cases/{reference}/events?page_size=200")
+    assert response.status_code == 200, response.json
+    return [e for e in response.json if type_ is None or e["type"] == type_]
