@@ -2,8 +2,10 @@
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+SGDS   := casework/static/vendor/sgds
+ASSETS := $(SGDS)/.built-$(shell cat package.json package-lock.json | md5sum | cut -c1-8)
 
-.PHONY: run test lint docs bench
+.PHONY: run test lint docs bench assets
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,10 +14,22 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-run: $(STAMP)
+# The Scottish Government Design System, from npm, copied where Flask serves it.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(SGDS) && mkdir -p $(SGDS)/images
+	cp node_modules/@scottish-government/design-system/dist/css/design-system.min.css $(SGDS)/
+	cp node_modules/@scottish-government/design-system/dist/scripts/design-system.js $(SGDS)/
+	cp -r node_modules/@scottish-government/design-system/dist/images/icons $(SGDS)/images/
+	cp node_modules/@scottish-government/design-system/LICENSE.txt $(SGDS)/
+	touch $(ASSETS)
+
+assets: $(ASSETS)
+
+run: $(STAMP) $(ASSETS)
 	$(BIN)/casework serve --demo
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	.ci/services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

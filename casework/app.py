@@ -14,6 +14,7 @@ from casework.clock import Clock
 from casework.config import Settings
 from casework.context import Services, close_session, db
 from casework.db import make_engine, make_sessionmaker
+from casework.web import init_web
 
 
 def create_app(
@@ -46,5 +47,6 @@ def create_app(
 
     app.teardown_appcontext(close_session)
     app.extensions["casework.api"] = init_api(app)
+    init_web(app)
     extensions.call("install", app)
     return app

@@ -94,3 +94,60 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+# -- password reset links ------------------------------------------------------------------
+
+RESET_SALT = "casework.password-reset"
+RESET_MAX_AGE = 3600
+
+
+def _password_state(user: User) -> str:
+    """Changes when the password does, so a reset link works once."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def reset_token(user: User, secret_key: str) -> str:
+    """A signed link token for `user`, good for an hour and for one change of password."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT).dumps(
+        {"u": user.id, "p": _password_state(user)}
+    )
+
+
+def user_for_reset_token(
+    session: Session, token: str, secret_key: str, max_age: int = RESET_MAX_AGE
+) -> User | None:
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    try:
+        data = URLSafeTimedSerializer(secret_key, salt=RESET_SALT).loads(token, max_age=max_age)
+    except BadSignature:
+        return None
+    user = session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.active or _password_state(user) != data.get("p"):
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password after checking it is long enough to be worth having."""
+    problems = password_problems(password, user.email)
+    if problems:
+        raise Invalid({"password": problems})
+    user.password_hash = hash_password(password)
+
+
+MIN_PASSWORD = 10
+
+
+def password_problems(password: str, email: str = "") -> list[str]:
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"Use at least {MIN_PASSWORD} characters.")
+    if len(password) > 200:
+        problems.append("Use at most 200 characters.")
+    if email and password.strip().lower() == email.strip().lower():
+        problems.append("Do not use your email address as your password.")
+    return problems

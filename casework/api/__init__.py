@@ -88,7 +88,9 @@ def init_api(app: Flask) -> ProblemApi:
 
         db().rollback()
         if not request.path.startswith("/api/"):
-            return exc.detail, exc.status
+            from casework.web import error_page
+
+            return error_page(exc.status, exc.detail)
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.errorhandler(Exception)
@@ -100,12 +102,32 @@ def init_api(app: Flask) -> ProblemApi:
 
         db().rollback()
         if not request.path.startswith("/api/"):
-            return "Something went wrong on our side. Nothing was saved.", 500
+            from casework.web import error_page
+
+            return error_page(500, "Something went wrong on our side. Nothing was saved.")
         return problem(500, "Internal Server Error", "Something went wrong; nothing was saved.")
 
-    from casework.api import authorities, bodies, cases, land, register, representations
+    from casework.api import (
+        assignment,
+        authorities,
+        bodies,
+        cases,
+        documents,
+        land,
+        register,
+        representations,
+    )
 
-    for module in (authorities, bodies, cases, land, representations, register):
+    for module in (
+        authorities,
+        bodies,
+        cases,
+        assignment,
+        documents,
+        land,
+        representations,
+        register,
+    ):
         api.register_blueprint(module.blp)
     app.register_blueprint(register.feeds)
 

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2.0 models. Alembic migrations, never `create_all`, make the schema."""
 
+from casework.models.accounts import SignInAttempt
 from casework.models.base import Base
 from casework.models.cases import (
     AdditionalAuthority,
@@ -13,6 +14,7 @@ from casework.models.cases import (
     ReferenceCounter,
     Representation,
 )
+from casework.models.documents import Document
 from casework.models.land import LandEntry
 from casework.models.parties import ApiToken, Authority, CommunityBody, User
 from casework.models.records import Event, Notice
@@ -29,6 +31,7 @@ __all__ = [
     "CommunityBody",
     "DeadlineRow",
     "Decision",
+    "Document",
     "Event",
     "ExtensionRow",
     "LandEntry",
@@ -37,5 +40,6 @@ __all__ = [
     "ReferenceCounter",
     "RegisterRecord",
     "Representation",
+    "SignInAttempt",
     "User",
 ]

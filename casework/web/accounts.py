@@ -1,0 +1,270 @@
+"""Signing up, in and out; resetting a password; one-time codes (TOTP).
+
+Managers must use one-time codes; officers and community members may. Sign-in is
+rate-limited per email and per address, and says the same thing whether the email or the
+password was wrong.
+"""
+
+from __future__ import annotations
+
+import pyotp
+from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import session as cookie
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+
+from casework.auth import (
+    check_password,
+    create_user,
+    password_problems,
+    set_password,
+    user_for_reset_token,
+)
+from casework.context import commit, db, services
+from casework.errors import Invalid
+from casework.eventlog import Actor, record
+from casework.models import User
+from casework.web import forms
+from casework.web.forms import Problem
+from casework.web.pages import page
+from casework.web.security import client_ip, record_attempt, sign_in_blocked
+from casework.web.session import (
+    hold_for_code,
+    home_for,
+    pending_user,
+    safe_next,
+    sign_in,
+    sign_out,
+    signed_in,
+)
+
+bp = Blueprint("accounts", __name__)
+ISSUER = "Community empowerment casework"
+WRONG = "The email address or password is not right."
+
+
+class SignInSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class CodeSchema(Schema):
+    code = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{6}$", error="Enter the 6-digit code.")
+    )
+
+
+class SignUpSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class EmailSchema(Schema):
+    email = fields.Email(required=True)
+
+
+class NewPasswordSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+def _load(schema: Schema) -> tuple[dict, Problem]:
+    try:
+        return schema.load(forms.payload(schema, request.form)), Problem()
+    except ValidationError as exc:
+        messages = exc.normalized_messages()
+        return {}, Problem(forms.flatten(messages))
+
+
+def _form_page(template: str, title: str, schema: Schema, problem: Problem | None = None, **ctx):
+    values = request.form if request.method == "POST" else {}
+    built = forms.build(schema, values=values, errors=problem.fields if problem else None)
+    for f in built:
+        if f.name == "password":
+            f.value = ""  # never sent back to the browser
+    return page(template, title, problem=problem, form_fields=built, **ctx)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"], endpoint="sign_in")
+def sign_in_page():
+    nxt = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return _form_page("web/accounts/sign_in.html", "Sign in", SignInSchema(), next=nxt)
+    data, problem = _load(SignInSchema())
+    if problem:
+        return _form_page("web/accounts/sign_in.html", "Sign in", SignInSchema(), problem, next=nxt)
+    email, ip = data["email"].strip().lower(), client_ip()
+    session = db()
+    if sign_in_blocked(session, email, ip):
+        problem = Problem(
+            general=["Too many attempts to sign in. Wait 15 minutes and try again."], status=429
+        )
+        return _form_page("web/accounts/sign_in.html", "Sign in", SignInSchema(), problem, next=nxt)
+    user = session.scalar(select(User).where(User.email == email))
+    ok = user is not None and user.active and check_password(user, data["password"])
+    record_attempt(session, email, ip, ok)
+    session.commit()
+    if not ok:
+        problem = Problem(general=[WRONG], status=401)
+        return _form_page("web/accounts/sign_in.html", "Sign in", SignInSchema(), problem, next=nxt)
+    if user.totp_secret:
+        hold_for_code(user)
+        return redirect(url_for("accounts.code", next=nxt))
+    sign_in(user)
+    return redirect(nxt or home_for(user))
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def code():
+    nxt = safe_next(request.values.get("next"))
+    user = pending_user()
+    if user is None:
+        flash("Sign in again: the time to enter your code ran out.", "info")
+        return redirect(url_for("accounts.sign_in", next=nxt))
+    title = "Enter your one-time code"
+    if request.method == "GET":
+        return _form_page("web/accounts/code.html", title, CodeSchema(), next=nxt)
+    data, problem = _load(CodeSchema())
+    ip = client_ip()
+    session = db()
+    if not problem and sign_in_blocked(session, user.email, ip):
+        problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
+    if not problem and not pyotp.TOTP(user.totp_secret).verify(data["code"], valid_window=1):
+        record_attempt(session, user.email, ip, False)
+        session.commit()
+        problem = Problem({"code": "That code is not right. Enter the code your app shows now."})
+    if problem:
+        return _form_page("web/accounts/code.html", title, CodeSchema(), problem, next=nxt)
+    record_attempt(session, user.email, ip, True)
+    session.commit()
+    sign_in(user)
+    return redirect(nxt or home_for(user))
+
+
+@bp.route("/sign-out", methods=["GET", "POST"])
+def sign_out_page():
+    if request.method == "POST":
+        sign_out()
+        flash("You have signed out.", "success")
+        return redirect(url_for("public.start"))
+    if g.get("user") is None:
+        return redirect(url_for("public.start"))
+    return page("web/accounts/sign_out.html", "Sign out")
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+def sign_up():
+    title = "Create an account for your community body"
+    if request.method == "GET":
+        return _form_page("web/accounts/sign_up.html", title, SignUpSchema())
+    data, problem = _load(SignUpSchema())
+    if not problem:
+        issues = password_problems(data["password"], data["email"])
+        if issues:
+            problem = Problem({"password": " ".join(issues)})
+    if not problem:
+        try:
+            user = create_user(
+                db(),
+                email=data["email"],
+                role="community",
+                name=data["name"].strip(),
+                password=data["password"],
+            )
+            record(db(), None, "account.created", Actor.of(user), {"user_id": user.id})
+            commit()
+        except Invalid as exc:
+            problem = forms.problem_from(exc)
+    if problem:
+        return _form_page("web/accounts/sign_up.html", title, SignUpSchema(), problem)
+    sign_in(user)
+    flash("Your account is ready. Now tell us about your organisation.", "success")
+    return redirect(url_for("profile.organisation"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot():
+    title = "Reset your password"
+    if request.method == "GET":
+        return _form_page("web/accounts/forgot.html", title, EmailSchema())
+    data, problem = _load(EmailSchema())
+    if problem:
+        return _form_page("web/accounts/forgot.html", title, EmailSchema(), problem)
+    email = data["email"].strip().lower()
+    session = db()
+    if sign_in_blocked(session, email, client_ip()):
+        problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
+        return _form_page("web/accounts/forgot.html", title, EmailSchema(), problem)
+    user = session.scalar(select(User).where(User.email == email, User.active.is_(True)))
+    record_attempt(session, email, client_ip(), False)  # counts towards the limit
+    if user is not None:
+        # The email goes out from the event pipeline, which makes the link itself, so the
+        # link's secret is never stored.
+        record(
+            session, None, "account.password_reset_requested", Actor.of(user), {"user_id": user.id}
+        )
+    session.commit()
+    return page("web/accounts/forgot_sent.html", "Check your email", email=email)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    title = "Choose a new password"
+    user = user_for_reset_token(db(), token, services().settings.secret_key)
+    if user is None:
+        return page("web/accounts/reset_expired.html", "This link has expired", status=404)
+    if request.method == "GET":
+        return _form_page("web/accounts/reset.html", title, NewPasswordSchema())
+    data, problem = _load(NewPasswordSchema())
+    if not problem:
+        try:
+            set_password(user, data["password"])
+        except Invalid as exc:
+            problem = forms.problem_from(exc)
+    if problem:
+        return _form_page("web/accounts/reset.html", title, NewPasswordSchema(), problem)
+    record(db(), None, "account.password_changed", Actor.of(user), {"user_id": user.id})
+    commit()
+    flash("Your password has been changed. Sign in with your new password.", "success")
+    sign_out()
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/account")
+@signed_in()
+def account():
+    return page("web/accounts/account.html", "Your account", user=g.user)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@signed_in()
+def two_factor():
+    """Set up one-time codes: show a new secret, and keep it once a code from it works."""
+    user: User = g.user
+    title = "Set up one-time codes"
+    if request.method == "GET" or not cookie.get("totp_setup"):
+        cookie["totp_setup"] = pyotp.random_base32()
+    secret = cookie["totp_setup"]
+    ctx = {
+        "secret": secret,
+        "secret_grouped": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "uri": pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER),
+        "required": user.role == "manager",
+        "enabled": bool(user.totp_secret),
+    }
+    if request.method == "GET":
+        return _form_page("web/accounts/two_factor.html", title, CodeSchema(), **ctx)
+    data, problem = _load(CodeSchema())
+    if not problem and not pyotp.TOTP(secret).verify(data["code"], valid_window=1):
+        problem = Problem({"code": "That code is not right. Check the key and try the new code."})
+    if problem:
+        return _form_page("web/accounts/two_factor.html", title, CodeSchema(), problem, **ctx)
+    user.totp_secret = secret
+    record(db(), None, "account.totp_enabled", Actor.of(user), {"user_id": user.id})
+    commit()
+    cookie.pop("totp_setup", None)
+    sign_in(user)  # the fingerprint changed with the secret
+    flash(
+        "One-time codes are set up. You will be asked for a code each time you sign in.", "success"
+    )
+    return redirect(home_for(user))

@@ -1,0 +1,70 @@
+"""The community body's profile: its details, its constitution, and what it may ask for."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, request, url_for
+
+from casework import bodies as body_commands
+from casework.api import load
+from casework.context import commit, db, law
+from casework.errors import ServiceError
+from casework.schemas.bodies import CommunityBodySchema
+from casework.web import forms
+from casework.web.forms import Problem
+from casework.web.pages import page
+from casework.web.session import COMMUNITY, signed_in
+
+bp = Blueprint("profile", __name__)
+
+PURPOSES = {
+    "participation_request": "Participation requests",
+    "asset_transfer_request": "Asset transfer requests (lease or other rights)",
+    "ownership": "Asset transfer requests for ownership",
+}
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@signed_in(*COMMUNITY)
+def organisation():
+    body = g.user.community_body
+    schema = CommunityBodySchema()
+    title = "Your organisation" if body else "Tell us about your organisation"
+    problem = Problem()
+    if request.method == "POST":
+        try:
+            data = load(schema, forms.payload(schema, request.form), partial=body is not None)
+            if body is None:
+                body = body_commands.create_body(db(), data, g.user)
+            else:
+                body_commands.update_body(db(), body, data, g.user)
+            commit()
+            flash("Your organisation's details are saved.", "success")
+            return redirect(url_for("profile.eligibility"))
+        except ServiceError as exc:
+            db().rollback()
+            problem = forms.problem_from(exc)
+            body = g.user.community_body
+    values = request.form if request.method == "POST" else (schema.dump(body) if body else {})
+    form_fields = forms.build(schema, values=values, errors=problem.fields)
+    return page(
+        "web/community/organisation.html",
+        title,
+        problem=problem,
+        form_fields=form_fields,
+        body=body,
+    )
+
+
+@bp.get("/organisation/eligibility")
+@signed_in(*COMMUNITY)
+def eligibility():
+    body = g.user.community_body
+    if body is None:
+        return redirect(url_for("profile.organisation"))
+    return page(
+        "web/community/eligibility.html",
+        "What your organisation may ask for",
+        body=body,
+        results=body_commands.standing(body, law()),
+        purposes=PURPOSES,
+    )
