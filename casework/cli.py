@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 
@@ -10,7 +11,7 @@ import click
 from sqlalchemy import select
 
 from casework import extensions
-from casework.config import ConfigError, Settings
+from casework.config import ConfigError, Settings, rule_overrides
 from workflows.authorities import AUTHORITY_TYPES
 from workflows.rules import RULE_IDS, Rulebook, UnknownRule
 
@@ -248,7 +249,12 @@ def deadline(rule: str | None, start: str | None, with_additional_authorities: b
     except ValueError:
         _fail(f"{start!r} is not a date; use YYYY-MM-DD")
     try:
-        result = Rulebook(_settings().rule_overrides).compute(
+        # Only the rules are needed: no database, secret or instance folder.
+        rulebook = Rulebook(rule_overrides(os.environ))
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
+        result = rulebook.compute(
             rule, day, with_additional_authorities=with_additional_authorities
         )
     except UnknownRule as exc:

@@ -70,12 +70,7 @@ class Settings:
         env = os.environ if environ is None else environ
         instance = Path(env.get("CASEWORK_INSTANCE", "instance")).resolve()
         database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'casework.db'}"
-        try:
-            overrides = json.loads(env.get("CASEWORK_RULES", "{}"))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"CASEWORK_RULES is not valid JSON: {exc}") from exc
-        if not isinstance(overrides, dict):
-            raise ConfigError("CASEWORK_RULES must be a JSON object of rule id to value")
+        overrides = rule_overrides(env)
         try:
             offsets = tuple(
                 sorted(
@@ -103,6 +98,17 @@ class Settings:
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings
+
+
+def rule_overrides(env: Mapping[str, str]) -> dict[str, int | str]:
+    """CASEWORK_RULES, parsed; the Rulebook then refuses any override the law does not allow."""
+    try:
+        overrides = json.loads(env.get("CASEWORK_RULES", "{}"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"CASEWORK_RULES is not valid JSON: {exc}") from exc
+    if not isinstance(overrides, dict):
+        raise ConfigError("CASEWORK_RULES must be a JSON object of rule id to value")
+    return overrides
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
