@@ -48,14 +48,18 @@ def reminder_offset(due: dt.date, today: dt.date, offsets: Sequence[int]) -> int
 
 
 def _claim(session: Session, deadline: DeadlineRow, kind: str, offset: int) -> bool:
-    """Insert the reminder's unique row; True only for the one sweep that inserts it."""
+    """Insert the reminder's unique row; True only for the one sweep that inserts it.
+
+    The id comes back only when this statement inserted the row. (`rowcount` cannot tell:
+    with SQLAlchemy 2.1 and psycopg it is -1 for this statement, inserted or not.)"""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(
         insert(Reminder)
         .values(deadline_id=deadline.id, kind=kind, offset_days=offset, due_date=deadline.due_date)
         .on_conflict_do_nothing(index_elements=["deadline_id", "kind", "offset_days", "due_date"])
+        .returning(Reminder.id)
     )
-    return result.rowcount == 1
+    return result.scalar() is not None
 
 
 def _payload(deadline: DeadlineRow, offset: int, to: str) -> dict:

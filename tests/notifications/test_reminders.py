@@ -1,0 +1,269 @@
+"""The deadline sweep as the scheduler runs it: reminders at 10, 5 and 1 working days before
+each deadline, escalation once it is missed, and asset transfer non-determination.
+
+Reminder points are service targets, counted on the Scottish bank-holiday calendar (STATUTE.md:
+bank-holiday calendars are for such targets, not for statutory periods). Statutory dates are
+counted under SSI 2017/39 reg 2. Every expected date is worked out by hand below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+
+from sqlalchemy import select
+
+from casework.models import Case, DeadlineRow
+from notifications.actors import relay_outbox, sweep_deadlines
+from notifications.models import Reminder
+from notifications.runtime import current
+from tests.casework.conftest import (
+    deadline,
+    decide,
+    move,
+    open_for_representations,
+    validated,
+)
+from tests.notifications.conftest import Pipeline, settle, timeline, user_id, wait_for
+from tests.notifications.test_email import parts
+
+OFFICER, AUTHORITY, BODY, MANAGER = (
+    "officer@fife.test",
+    "cer@fife.test",
+    "secretary@kinghorn.test",
+    "manager@fife.test",
+)
+
+
+def sweep_now() -> None:
+    """Run the deadline sweep on the worker, as the scheduler does, and wait for it."""
+    sweep_deadlines.send()
+    current().broker.join("outbox", timeout=60_000)
+
+
+def assign(pipeline: Pipeline, reference: str, email: str) -> None:
+    """Assign the case to an officer (the service has no command for this yet)."""
+    with pipeline.sessions() as s:
+        s.scalar(select(Case).where(Case.reference == reference)).assigned_to_id = user_id(
+            pipeline, email
+        )
+        s.commit()
+
+
+def claims(pipeline: Pipeline) -> list[tuple[int, str, str, str, int]]:
+    """Every reminder claimed: (id, reference, rule, kind, offset)."""
+    with pipeline.sessions() as s:
+        return s.execute(
+            select(
+                Reminder.id, Case.reference, DeadlineRow.rule, Reminder.kind, Reminder.offset_days
+            )
+            .join(DeadlineRow, DeadlineRow.id == Reminder.deadline_id)
+            .join(Case, Case.id == DeadlineRow.case_id)
+            .order_by(Reminder.id)
+        ).all()
+
+
+def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, workers, smtp, clock):
+    """Reminders to the assigned officer (or the authority, when nobody is assigned), to the
+    body too when the step is the body's; escalation to managers once a duty is missed.
+    The sweep runs three times a day, concurrently on the worker's threads, for six weeks."""
+    box, _ = smtp
+    move(clock, "2026-04-01")
+    # A: the authority's decision, 30 working days beginning with Wed 1 April 2026 (Good
+    # Friday counts under reg 2): 1-3 (3), 6-10 (8), 13-17 (13), 20-24 (18), 27-30 (22),
+    # 1 May (23), 4-8 (28), 11-12 (30): Tue 12 May 2026. Assigned to the officer.
+    a = validated(world)
+    assert deadline(world.officer.case(a), "pr.decision")["due_date"] == "2026-05-12"
+    assign(live, a, OFFICER)
+    # B: agreed with a new process the same day: the body may comment within 28 days
+    # beginning with Wed 1 April (s.26): Tue 28 April 2026. The next step is the body's.
+    b = validated(world)
+    assert decide(world, b, "agreed", process="new").status_code == 200
+    assert deadline(world.officer.case(b), "pr.process_representations")["due_date"] == (
+        "2026-04-28"
+    )
+
+    first_seen: dict[tuple, str] = {}
+    day = dt.date(2026, 4, 1)
+    while day <= dt.date(2026, 5, 15):
+        move(clock, day.isoformat())
+        for _ in range(3):
+            sweep_deadlines.send()
+        current().broker.join("outbox", timeout=60_000)
+        for _, ref, rule, kind, offset in claims(live):
+            first_seen.setdefault((ref, rule, kind, offset), day.isoformat())
+        day += dt.timedelta(days=1)
+
+    # Working days before the due date, on the Scottish bank-holiday calendar:
+    # A, Tue 12 May: 1 before is Mon 11 May; 5 before, Tue 5 May; 10 before skips the
+    # May Day holiday (Mon 4 May): 11, 8, 7, 6, 5, 1, 30, 29, 28, 27 April: Mon 27 April.
+    # B, Tue 28 April: Mon 27 April; 27, 24, 23, 22, 21: Tue 21 April; 10 before, Tue 14 April.
+    assert first_seen == {
+        (a, "pr.decision", "reminder", 10): "2026-04-27",
+        (a, "pr.decision", "reminder", 5): "2026-05-05",
+        (a, "pr.decision", "reminder", 1): "2026-05-11",
+        (a, "pr.decision", "overdue", 0): "2026-05-13",  # the day after it was due
+        (b, "pr.process_representations", "reminder", 10): "2026-04-14",
+        (b, "pr.process_representations", "reminder", 5): "2026-04-21",
+        (b, "pr.process_representations", "reminder", 1): "2026-04-27",
+    }
+    assert len(claims(live)) == len(first_seen)  # one claim each, for 135 sweeps
+
+    # On the timeline: one event per reminder and recipient.
+    events_a = timeline(world.officer, a, "deadline.reminder")
+    assert sorted((e["payload"]["offset"], e["payload"]["to"]) for e in events_a) == [
+        (1, "officer"),
+        (5, "officer"),
+        (10, "officer"),
+    ]
+    events_b = timeline(world.officer, b, "deadline.reminder")
+    assert Counter((e["payload"]["offset"], e["payload"]["to"]) for e in events_b) == Counter(
+        (o, to) for o in (10, 5, 1) for to in ("officer", "body")
+    )
+    [overdue] = timeline(world.officer, a, "deadline.overdue")
+    assert overdue["payload"]["to"] == "managers"
+    assert timeline(world.officer, b, "deadline.overdue") == []  # a window, not a duty
+
+    # And by email, each once.
+    settle(live)
+    assert len(box.message_ids()) == len(set(box.message_ids()))
+
+    def reminders_to(address: str) -> list[str]:
+        return [m["Subject"] for m in box.to(address) if m["Subject"].startswith("Reminder: ")]
+
+    assert len(reminders_to(OFFICER)) == 3
+    assert all(s.endswith(f"by 12 May 2026 ({a})") for s in reminders_to(OFFICER))
+    for address in (AUTHORITY, BODY):  # B is nobody's yet, so its reminders go to the authority
+        assert len(reminders_to(address)) == 3
+        assert all(s.endswith(f"by 28 April 2026 ({b})") for s in reminders_to(address))
+    texts = [parts(m)["text/plain"] for m in box.to(OFFICER)]
+    for offset in ("10 working days", "5 working days", "1 working day from now"):
+        assert sum(offset in t for t in texts) == 1
+    assert all(t.startswith(f"Dear {OFFICER},") for t in texts)
+    [body_reminder] = [m for m in box.to(BODY) if "5 working days" in parts(m)["text/plain"]]
+    assert parts(body_reminder)["text/plain"].startswith("Dear Kinghorn Community Trust,")
+    [escalation] = box.to(MANAGER)
+    assert escalation["Subject"].startswith("Overdue: ") and a in escalation["Subject"]
+    assert "12 May 2026" in parts(escalation)["text/plain"]
+    assert f"Officer assigned: {OFFICER}" in parts(escalation)["text/plain"]
+
+
+def test_a_sweep_that_was_down_sends_only_the_latest_reminder_reached(live, world, workers, clock):
+    """After a gap, the officer is told once, at the nearest point, not three times."""
+    move(clock, "2026-04-01")
+    ref = validated(world)  # pr.decision due Tue 12 May 2026, as above
+    move(clock, "2026-05-06")  # past the 10 (27 April) and 5 (5 May) points
+    sweep_now()
+    sweep_now()
+    assert [(r[3], r[4]) for r in claims(live)] == [("reminder", 5)]
+    move(clock, "2026-05-11")
+    sweep_now()
+    assert [(r[3], r[4]) for r in claims(live)] == [("reminder", 5), ("reminder", 1)]
+    assert sorted(
+        e["payload"]["offset"] for e in timeline(world.officer, ref, "deadline.reminder")
+    ) == [1, 5]
+
+
+SWEEPER = textwrap.dedent("""
+    import datetime as dt, sys, time
+    from pathlib import Path
+    from casework.config import Settings
+    from casework.db import make_engine, make_sessionmaker
+    from notifications import outbox
+    from notifications.reminders import sweep
+    outbox.install()
+    settings = Settings.from_env()
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    day, go, times = dt.date.fromisoformat(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    while not go.exists():
+        time.sleep(0.005)
+    for _ in range(times):
+        sweep(sessions, day, settings.law(), settings.reminder_offsets)
+""")
+
+
+def test_two_processes_sweeping_at_once_send_each_reminder_once(
+    live, world, workers, smtp, clock, tmp_path
+):
+    """Two sweeps in separate processes, racing over 12 deadlines at the same reminder
+    point: the unique key lets exactly one of them claim each reminder."""
+    box, _ = smtp
+    move(clock, "2026-04-01")
+    refs = [validated(world) for _ in range(12)]  # each due Tue 12 May 2026
+    for ref in refs:
+        assign(live, ref, OFFICER)
+    settle(live)  # the acknowledgements
+    before = box.count()
+
+    go = tmp_path / "go"
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SWEEPER, "2026-04-27", str(go), "15"],  # the 10-day point
+            env=live.env,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    go.touch()
+    for racer in racers:
+        assert racer.wait(120) == 0, racer.stderr.read().decode()
+
+    assert Counter((r[1], r[3], r[4]) for r in claims(live)) == Counter(
+        (ref, "reminder", 10) for ref in refs
+    )
+    for ref in refs:
+        [event] = timeline(world.officer, ref, "deadline.reminder")
+        assert (event["payload"]["offset"], event["payload"]["to"]) == (10, "officer")
+    relay_outbox.send()  # the sweeping processes have no broker to nudge; the safety net
+    settle(live)
+    wait_for(lambda: box.count() == before + 12, 30, "the reminders")
+    subjects = [m["Subject"] for m in box.to(OFFICER)]
+    assert all(s.startswith("Reminder: ") for s in subjects)
+    assert sorted(s.rsplit(" (", 1)[1].rstrip(")") for s in subjects) == sorted(refs)
+    assert all("by 12 May 2026" in s for s in subjects)
+
+
+def test_atr_decision_period_passing_is_non_determination(live, world, workers, smtp, clock):
+    """SSI 2016/357 reg 10: no decision within 6 months. The sweep moves the case to
+    not_determined and the body is told by email of its right of review (s.86 for a local
+    authority) and its own deadline (SSI 2016/358 reg 3); the managers hear the duty is missed."""
+    box, _ = smtp
+    ref = open_for_representations(world, clock, world.officer)  # validated Wed 1 April 2026
+    # 6 months after Wed 1 April 2026 is Thu 1 October 2026: not late on the day itself.
+    move(clock, "2026-10-01")
+    sweep_now()
+    assert world.body.case(ref)["state"] == "representations_open"
+
+    move(clock, "2026-10-02")
+    sweep_now()
+    case = world.body.case(ref)
+    assert case["state"] == "not_determined"
+    settle(live)
+
+    subject = f"Asset transfer request: no decision in time: {ref}"
+    [message] = box.with_subject(subject)
+    assert message["To"] == BODY
+    text = parts(message)["text/plain"]
+    assert "1 October 2026" in text  # when the period ended
+    # 20 working days beginning with Thu 1 October 2026: 1-2 (2), 5-9 (7), 12-16 (12),
+    # 19-23 (17), 26-28 (20): Wed 28 October 2026.
+    assert "28 October 2026" in text
+    assert "elected members" in text and "section 86" in text  # the route, a local authority
+    assert "review or appeal" in text  # the right
+    served = [
+        e for e in timeline(world.body, ref, "notice.served") if e["payload"]["subject"] == subject
+    ]
+    assert [e["payload"]["message_id"] for e in served] == [message["Message-ID"]]
+    [escalation] = box.to(MANAGER)
+    assert escalation["Subject"].startswith("Overdue: ") and ref in escalation["Subject"]
+
+    # The scheduler runs again and again: nothing more happens.
+    count = box.count()
+    sweep_now()
+    sweep_now()
+    settle(live)
+    assert world.body.case(ref)["version"] == case["version"]
+    assert box.count() == count
