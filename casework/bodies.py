@@ -29,11 +29,22 @@ def _apply(body: CommunityBody, data: dict[str, Any]) -> list[str]:
     return changed
 
 
+def _designation(user: User, data: dict[str, Any], body: CommunityBody | None) -> None:
+    """Designation is the Scottish Ministers' act (s.20, s.77), so a body cannot claim it:
+    only an administrator records it."""
+    current = bool(body.designated) if body is not None else False
+    if "designated" in data and bool(data["designated"]) != current and user.role != Role.ADMIN:
+        raise Forbidden(
+            "Only an administrator can record that the Scottish Ministers designated a body."
+        )
+
+
 def create_body(session: Session, data: dict[str, Any], user: User | None) -> CommunityBody:
     if user is None or user.role not in (Role.ADMIN, Role.COMMUNITY):
         raise Forbidden("Only an administrator or a community member can register a body.")
     if user.role == Role.COMMUNITY and user.community_body_id is not None:
         raise Conflict("You already belong to a community body.")
+    _designation(user, data, None)
     body = CommunityBody()
     _apply(body, data)
     session.add(body)
@@ -49,6 +60,7 @@ def update_body(
 ) -> CommunityBody:
     if user is None or not (user.role == Role.ADMIN or user.community_body_id == body.id):
         raise Forbidden("Only the body's own members can change its details.")
+    _designation(user, data, body)
     changed = _apply(body, data)
     if changed:
         record(

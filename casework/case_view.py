@@ -10,7 +10,7 @@ from sqlalchemy.orm import object_session
 from casework.access import party_for
 from casework.commands import context_for
 from casework.kinds import kind_of
-from casework.kinds.asset_transfer import competing, freeze_statement, is_frozen
+from casework.kinds.asset_transfer import competing, freeze_statement, is_frozen, refused_on
 from casework.models import AssetTransferRequest, Case, ParticipationRequest, User
 from workflows import asset_transfer as atr
 from workflows.machine import Law
@@ -103,11 +103,12 @@ def _asset_transfer(
         "statement": freeze_statement(case) if case.validation_date else None,
     }
     out["repeat_of"] = None
-    if case.repeat_of is not None and case.repeat_of.decided_on:
-        bar = law.rulebook.compute("atr.repeat_request_bar", case.repeat_of.decided_on)
+    refused = refused_on(case.repeat_of) if case.repeat_of is not None else None
+    if refused is not None:
+        bar = law.rulebook.compute("atr.repeat_request_bar", refused)
         out["repeat_of"] = {
             "reference": case.repeat_of.reference,
-            "refused_on": case.repeat_of.decided_on,
+            "refused_on": refused,
             "bar_until": bar.due,
             "explanation": bar.explanation,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -83,17 +84,26 @@ def freeze_statement(case: AssetTransferRequest) -> str:
     )
 
 
+def refused_on(case: AssetTransferRequest) -> dt.date | None:
+    """The day the request was refused: by the decision, or by the review or appeal that
+    refused it (after non-determination there is no decision of the authority at all).
+    The s.93 bar on repeat requests runs from this day."""
+    if case.decision != "refused" or not case.decisions:
+        return None
+    return max(d.decided_on for d in case.decisions)
+
+
 def _submit(run: Run) -> None:
     case: AssetTransferRequest = run.case
     case.submitted_at = now()
     case.received_on = run.today
-    case.repeat_of_id = None
+    # The relationship, not only its key, so this response already shows the flag.
+    case.repeat_of = None
     if case.land_id is None:
         return
     # s.93: the same land and type of transfer, refused in the previous 2 years.
-    earlier = run.session.scalars(
-        select(AssetTransferRequest)
-        .where(
+    refusals = run.session.scalars(
+        select(AssetTransferRequest).where(
             and_(
                 AssetTransferRequest.land_id == case.land_id,
                 AssetTransferRequest.transfer_type == case.transfer_type,
@@ -102,12 +112,13 @@ def _submit(run: Run) -> None:
                 AssetTransferRequest.state.in_(("refused", "refused_pending")),
             )
         )
-        .order_by(AssetTransferRequest.decided_on.desc())
-    ).first()
-    if earlier and earlier.decided_on:
-        bar = run.law.rulebook.compute("atr.repeat_request_bar", earlier.decided_on)
-        if bar.due >= run.today:
-            case.repeat_of_id = earlier.id
+    ).all()
+    dated = [(day, r) for r in refusals if (day := refused_on(r)) is not None]
+    if not dated:
+        return
+    day, earlier = max(dated, key=lambda pair: (pair[0], pair[1].id))
+    if run.law.rulebook.compute("atr.repeat_request_bar", day).due >= run.today:
+        case.repeat_of = earlier
 
 
 def _request_missing_items(run: Run) -> None:
@@ -123,6 +134,7 @@ def _supply_information(run: Run) -> None:
 def _decline_repeat_request(run: Run) -> None:
     run.context["reasons"] = run.payload["reasons"]
     run.context["repeat_of"] = run.case.repeat_of
+    run.context["refused_on"] = refused_on(run.case.repeat_of)
 
 
 def _acknowledge(run: Run) -> None:
