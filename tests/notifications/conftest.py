@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dramatiq
@@ -179,6 +180,66 @@ def smtp_starttls(tmp_path) -> Iterator[tuple[Mailbox, str, Path]]:
     controller.start()
     yield box, f"smtp://127.0.0.1:{port}", cert
     controller.stop()
+
+
+# -- a webhook endpoint ------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    at: float  # time.monotonic()
+
+
+@dataclass
+class Endpoint:
+    """A real HTTP server on loopback that records every POST made to it. `failures`: how
+    many attempts at each delivery (X-Casework-Delivery) get a 503 first; `delay`: seconds
+    to take over each answer."""
+
+    url: str = ""
+    received: list[Received] = field(default_factory=list)
+    failures: int = 0
+    delay: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, headers: dict[str, str], body: bytes) -> int:
+        with self.lock:
+            delivery = headers.get("X-Casework-Delivery")
+            earlier = sum(r.headers.get("X-Casework-Delivery") == delivery for r in self.received)
+            self.received.append(Received(headers, body, time.monotonic()))
+        return 503 if earlier < self.failures else 204
+
+    def requests(self) -> list[Received]:
+        with self.lock:
+            return list(self.received)
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    hook = Endpoint()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status = hook.answer(dict(self.headers), body)
+            if hook.delay:
+                time.sleep(hook.delay)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    hook.url = f"http://127.0.0.1:{server.server_address[1]}/casework-events"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield hook
+    server.shutdown()
+    server.server_close()
 
 
 # -- Redis -------------------------------------------------------------------------------
