@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from casework.auth import create_user, issue_token
 from casework.models import Case, Event, User
 from tests.casework.conftest import (
     REQUEST,
@@ -124,6 +125,74 @@ def test_other_bodys_member_gets_404_on_the_body_itself(world: World):
     assert world.other_body.get(f"{url}/eligibility").status_code == 404
     assert world.other_body.patch(url, json={"name": "Renamed"}).status_code == 404
     assert world.body.get(url).json["name"] == "Kinghorn Community Trust"
+
+
+# -- community bodies: who may register one -------------------------------------------
+
+BODY = {
+    "name": "Aberdour Community Trust",
+    "contact_address": "1 Shore Road, Aberdour KY3 0TR",
+    "community_definition": "People living in Aberdour",
+    "legal_form": "company",
+    "member_count": 31,
+    "constitution": {
+        "defines_community": True,
+        "majority_from_community": True,
+        "community_controls": True,
+        "open_membership": True,
+        "community_benefit_aims": True,
+        "surplus_for_community": True,
+        "asset_lock": False,
+    },
+}
+
+
+def _newcomer(world: World, session) -> Caller:
+    """A community user who has no body yet."""
+    user = create_user(session, email="new@aberdour.test", role="community")
+    caller = Caller(world.body.client, issue_token(session, user), "new@aberdour.test")
+    session.commit()
+    return caller
+
+
+def test_a_community_user_with_no_body_registers_one_and_becomes_its_member(world, session):
+    newcomer = _newcomer(world, session)
+    r = newcomer.post("/api/v1/community-bodies", json=BODY)
+    assert r.status_code == 201, r.json
+    body = r.json
+    assert {k: body[k] for k in BODY} == BODY
+    assert newcomer.get(f"/api/v1/community-bodies/{body['id']}").json["name"] == BODY["name"]
+    # As its member, the user makes requests in its name, and only its name.
+    case = newcomer.post("/api/v1/cases", json=REQUEST)
+    assert case.json["community_body"]["id"] == body["id"]
+    assert world.body.get(f"/api/v1/community-bodies/{body['id']}").status_code == 404
+
+
+def test_a_community_user_who_has_a_body_cannot_register_another(world: World):
+    r = world.body.post("/api/v1/community-bodies", json=BODY)
+    assert r.status_code == 409 and r.mimetype == "application/problem+json"
+
+
+def test_an_admin_registers_a_body_without_joining_it(world: World):
+    r = world.admin.post("/api/v1/community-bodies", json=BODY)
+    assert r.status_code == 201
+    assert world.admin.get(f"/api/v1/community-bodies/{r.json['id']}").status_code == 200
+    assert world.admin.post("/api/v1/community-bodies", json=BODY).status_code == 201
+
+
+@pytest.mark.parametrize("who", ["officer", "manager", "public"])
+def test_officers_and_the_public_cannot_register_a_body(world: World, who: str):
+    r = getattr(world, who).post("/api/v1/community-bodies", json=BODY)
+    assert r.status_code == 403 and r.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("field", ["name", "contact_address", "legal_form", "member_count"])
+def test_a_body_without_a_required_field_is_422_naming_it(world, session, field):
+    newcomer = _newcomer(world, session)
+    r = newcomer.post(
+        "/api/v1/community-bodies", json={k: v for k, v in BODY.items() if k != field}
+    )
+    assert field in r.json["errors"] and r.status_code == 422
 
 
 # -- drafts -----------------------------------------------------------------------------
@@ -246,6 +315,23 @@ def test_admin_sees_every_case_but_takes_no_party_action(world: World):
     assert case["available_actions"] == [] and case["blocked_actions"] == []
     assert world.admin.act(fife, "withdraw").status_code == 403
     assert world.admin.case(fife)["state"] == "under_consideration"
+
+
+# -- the event log ----------------------------------------------------------------------
+
+
+def test_the_orm_refuses_to_change_or_delete_an_event(world: World, session):
+    ref = submitted(world)
+    case = session.scalar(select(Case).where(Case.reference == ref))
+    event = session.scalars(select(Event).where(Event.case_id == case.id)).first()
+    event.actor = "someone else"
+    with pytest.raises(RuntimeError, match="append-only"):
+        session.flush()
+    session.rollback()
+    session.delete(session.get(Event, event.id))
+    with pytest.raises(RuntimeError, match="append-only"):
+        session.flush()
+    session.rollback()
 
 
 # -- every event records who acted ------------------------------------------------------
