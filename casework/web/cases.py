@@ -51,6 +51,8 @@ EVENT_LABELS = {
     "notice.served": "Notice delivered (proof of service)",
     "notice.service_failed": "Notice could not be delivered",
     "email.sent": "Email sent",
+    "deadline.set": "Deadline set",
+    "deadline.closed": "Deadline closed",
     "deadline.recomputed": "Deadline worked out again",
     "deadline.reminder": "Reminder sent",
     "deadline.overdue": "Overdue: escalated to managers",
@@ -75,6 +77,14 @@ def _party(case: Case) -> Party:
 
 
 def _event_label(event: Event, workflow) -> str:
+    p = event.payload or {}
+    if event.type == "notice.issued":
+        kind = workflow.notices.get(p.get("kind"))
+        return f"Notice issued: {kind.title if kind else p.get('kind')}, to {p.get('recipient')}"
+    if event.type.startswith("deadline.") and p.get("rule"):
+        label = EVENT_LABELS.get(event.type, event.type)
+        due = f", due {p['due_date']}" if p.get("due_date") else ""
+        return f"{label}: {law().rulebook.rule(p['rule']).title}{due}"
     if event.type.startswith("action."):
         trigger = event.type.removeprefix("action.")
         action = next((a for a in workflow.actions if a.trigger == trigger), None)
