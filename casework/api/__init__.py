@@ -129,6 +129,10 @@ def init_api(app: Flask) -> ProblemApi:
         register,
     ):
         api.register_blueprint(module.blp)
+    # Registered as plain JSON Schema: one class may serve several actions, and the
+    # marshmallow plugin keeps only one name per class.
+    for name, schema in cases.payload_components().items():
+        api.spec.components.schema(name, api.ma_plugin.converter.schema2jsonschema(schema))
     app.register_blueprint(register.feeds)
 
     return api

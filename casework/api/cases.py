@@ -7,6 +7,7 @@ import re
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import joinedload
 
@@ -36,6 +37,14 @@ blp = Blueprint(
     description="Participation and asset transfer requests",
 )
 SECURED = [{"bearer": []}]
+
+
+def payload_components() -> dict[str, type[Schema]]:
+    """The input schemas the OpenAPI document refers to by name; init_api registers them."""
+    out = {s.__name__.removesuffix("Schema"): s for s in registry.CREATE.values()}
+    for kind, actions in registry.ACTIONS.items():
+        out.update({f"{kind}.{action}": schema for action, schema in actions.items()})
+    return out
 
 
 def load_case(reference: str) -> Case:
@@ -178,6 +187,20 @@ class CaseResource(MethodView):
 @blp.route("/<reference>/actions/<action>", methods=["POST"])
 @blp.doc(
     security=SECURED,
+    requestBody={
+        "description": "The payload for ACTION on a case of KIND is the schema KIND.ACTION.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": f"#/components/schemas/{name}"}
+                        for name in payload_components()
+                        if "." in name
+                    ]
+                }
+            }
+        },
+    },
     responses={
         "409": {"description": "not allowed in the current state, or the case changed"},
         "422": {"description": "errors for each field"},

@@ -83,7 +83,13 @@ class Decide(Schema):
         keys=fields.String(validate=validate.OneOf(list(pr.CONSIDERATIONS))),
         values=text(),
         load_default=dict,
-        metadata={"description": "the officer's consideration of each s.24(3) matter"},
+        metadata={
+            "description": "the officer's consideration of each s.24(3) matter",
+            "properties": {
+                key: {"type": "string", "description": label}
+                for key, label in pr.CONSIDERATIONS.items()
+            },
+        },
     )
     process = fields.String(
         validate=validate.OneOf(["existing", "new"]),

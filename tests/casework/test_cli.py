@@ -7,9 +7,12 @@ commit for real.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -380,3 +383,56 @@ def _tokens(output: str) -> dict[str, str]:
     """email -> token, from the demo's "API tokens" block."""
     block = output.split("API tokens", 1)[1].splitlines()[1:]
     return {email: token for email, token in (line.split() for line in block if line.strip())}
+
+
+# -- casework serve, on the embedded default --------------------------------------------
+
+
+def test_serve_on_the_embedded_default_answers_openapi_with_one_command(tmp_path):
+    """Issue 2, "done when": with nothing configured, `casework serve` makes its own SQLite
+    schema and answers GET /api/v1/openapi.json."""
+    from tests.notifications.conftest import CASEWORK, free_port, wait_for
+
+    def openapi() -> tuple[int, dict] | None:
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=5) as r:
+                return r.status, json.loads(r.read())
+        except OSError:
+            return None
+
+    # Nothing configured but the instance folder: no DATABASE_URL, REDIS_URL or SMTP_URL.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CASEWORK_", "REDIS_", "SMTP_", "DATABASE_"))
+    }
+    instance = tmp_path / "instance"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (tmp_path / "serve.log").open("wb") as out:
+        serve = subprocess.Popen(
+            [CASEWORK, "serve", "--port", str(port)],
+            env={
+                **env,
+                "CASEWORK_INSTANCE": str(instance),
+                "SECRET_KEY": "test",
+                "PYTHONUNBUFFERED": "1",
+            },
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for(lambda: openapi() is not None, 60, "casework serve to answer")
+        status, spec = openapi()
+        assert status == 200 and spec["openapi"].startswith("3.")
+        assert "/api/v1/cases/{reference}/actions/{action}" in spec["paths"]
+        assert (instance / "casework.db").exists()
+        assert (
+            f"Casework is running at http://127.0.0.1:{port}/"
+            in (tmp_path / "serve.log").read_text()
+        )
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(20)
