@@ -3,6 +3,7 @@ role, and requests at several stages, all made through the same commands as real
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import click
@@ -13,12 +14,16 @@ from casework.auth import create_user, issue_token
 from casework.commands import create_case, perform
 from casework.context import db, services
 from casework.eventlog import Actor
-from casework.models import Authority, CommunityBody, User
+from casework.models import Authority, CommunityBody, LandEntry, User
+from casework.models.land import import_key
+from workflows import asset_transfer as atr
 from workflows import participation as pr
 from workflows.rules import Party
 
 DEMO_PASSWORD = "demo-password-2026"
 ADMIN = "admin@casework.example"
+# Managers must sign in with a one-time code; the demo manager's authenticator key.
+DEMO_TOTP_SECRET = "CASEWORKDEMOMANAGERKEYAA"
 
 AUTHORITIES = [
     ("FIFE", "Fife Council", "local_authority", "community.empowerment@fife.example"),
@@ -125,7 +130,7 @@ def _seed(session) -> None:
         authority=authorities["FIFE"],
         password=DEMO_PASSWORD,
     )
-    create_user(
+    manager = create_user(
         session,
         email="manager@fife.example",
         role="manager",
@@ -133,6 +138,7 @@ def _seed(session) -> None:
         authority=authorities["FIFE"],
         password=DEMO_PASSWORD,
     )
+    manager.totp_secret = DEMO_TOTP_SECRET
     create_user(
         session,
         email="officer@highland.example",
@@ -253,12 +259,170 @@ def _seed(session) -> None:
         as_officer,
         Party.AUTHORITY,
     )
+    _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law)
+
+
+LAND = [
+    (
+        "FIFE",
+        "Kinghorn Town Hall",
+        "1 High Street, Kinghorn KY3 9UE",
+        "Victorian hall and car park",
+    ),
+    ("FIFE", "Burntisland Links Pavilion", "The Links, Burntisland KY3 9DS", "Sports pavilion"),
+    ("FIFE", "Letham Glen Lodge", "Letham Glen, Leven KY8 4NP", "Former gatekeeper's lodge"),
+    ("FIFE", "Kirkcaldy Old Depot", "Mitchelston Drive, Kirkcaldy KY1 3NB", "Vacant yard"),
+    ("SWATER", "Glenfarg Reservoir Bothy", "Glenfarg, Perth PH2 9QN", "Stone bothy by the dam"),
+]
+
+
+def _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law) -> None:
+    """Asset transfer requests at three stages: a draft, one open for representations, and
+    one refused after its representation period, so each page has something to show."""
+    land = {}
+    for code, name, address, description in LAND:
+        entry = LandEntry(
+            authority_id=authorities[code].id,
+            name=name,
+            address=address,
+            description=description,
+            tenure="owned",
+            import_key=import_key(None, name, address),
+        )
+        session.add(entry)
+        land[name] = entry
+    session.flush()
+
+    def act(case, trigger, payload, actor, party, day):
+        perform(session, case, trigger, payload, actor, party, today=day, law=law)
+
+    request = {
+        "kind": atr.KIND,
+        "authority": "FIFE",
+        "benefits": "A youth club, a lunch club for older people and a warm space in winter.",
+        "proposed_price": "£1 a year",
+        "other_terms": "A 25-year lease; the trust insures and maintains the building.",
+        "community_support": "A petition of 812 residents and letters from four local groups.",
+        "funding": "A Scottish Land Fund grant and £12,000 raised locally.",
+    }
+    create_case(
+        session,
+        atr.KIND,
+        {
+            **request,
+            "land": land["Kinghorn Town Hall"].id,
+            "transfer_type": "ownership",
+            "reasons": "",
+            "funding": "",
+        },
+        as_trust,
+        today=today,
+    )
+
+    open_case = create_case(
+        session,
+        atr.KIND,
+        {
+            **request,
+            "land": land["Burntisland Links Pavilion"].id,
+            "transfer_type": "lease",
+            "reasons": "The pavilion is closed; the trust will reopen it for local clubs.",
+        },
+        as_trust,
+        today=today,
+    )
+    start = today - dt.timedelta(days=3)
+    act(open_case, "submit", {}, as_trust, Party.BODY, start)
+    act(open_case, "validate", {"validation_date": start}, as_officer, Party.AUTHORITY, start)
+    act(
+        open_case,
+        "publish_notices",
+        {
+            "notice_date": start,
+            "representations_close": today + dt.timedelta(days=35),
+            "owners_and_occupiers": [{"name": "Burntisland Golf Club (tenant)", "address": ""}],
+        },
+        as_officer,
+        Party.AUTHORITY,
+        start,
+    )
+
+    refused = create_case(
+        session,
+        atr.KIND,
+        {
+            **request,
+            "land": land["Letham Glen Lodge"].id,
+            "transfer_type": "other_rights",
+            "reasons": "The trust would open the lodge as a visitor centre for the glen.",
+        },
+        as_trust,
+        today=today,
+    )
+    d0 = today - dt.timedelta(days=90)
+    act(refused, "submit", {}, as_trust, Party.BODY, d0)
+    act(refused, "validate", {"validation_date": d0}, as_officer, Party.AUTHORITY, d0)
+    act(
+        refused,
+        "publish_notices",
+        {"notice_date": d0, "representations_close": d0 + dt.timedelta(days=35)},
+        as_officer,
+        Party.AUTHORITY,
+        d0,
+    )
+    act(
+        refused,
+        "record_representation",
+        {
+            "name": "Leven Civic Society",
+            "address": "By post",
+            "received_on": d0 + dt.timedelta(days=5),
+            "text": "The lodge should stay with the park rangers.",
+        },
+        as_officer,
+        Party.AUTHORITY,
+        d0 + dt.timedelta(days=5),
+    )
+    sent = d0 + dt.timedelta(days=36)
+    act(
+        refused,
+        "send_representations_to_body",
+        {"copies_sent_on": sent, "comments_by": sent + dt.timedelta(days=35)},
+        as_officer,
+        Party.AUTHORITY,
+        sent,
+    )
+    act(
+        refused,
+        "comment_on_representations",
+        {"comments": "The rangers would keep an office in the lodge."},
+        as_trust,
+        Party.BODY,
+        sent + dt.timedelta(days=2),
+    )
+    act(
+        refused,
+        "decide",
+        {
+            "outcome": "refused",
+            "reasons": "The rangers' service needs the whole lodge for the next five years.",
+            "considerations": {k: f"Considered ({v})." for k, v in atr.CONSIDERATIONS.items()},
+        },
+        as_officer,
+        Party.AUTHORITY,
+        today - dt.timedelta(days=2),
+    )
 
 
 def print_logins(logins: list[Login]) -> None:
     click.echo("Demo logins (password for every one: " + DEMO_PASSWORD + ")")
     for login in logins:
         click.echo(f"  {login.email:36} {login.role:10} {login.where}")
+    click.echo(
+        f"  Managers also give a one-time code: add the key {DEMO_TOTP_SECRET} to an "
+        'authenticator app, or run: .venv/bin/python -c "import pyotp; '
+        f"print(pyotp.TOTP('{DEMO_TOTP_SECRET}').now())\""
+    )
     click.echo("API tokens (send as 'Authorization: Bearer TOKEN'):")
     for login in logins:
         click.echo(f"  {login.email:36} {login.token}")
