@@ -46,7 +46,10 @@ class RequestMissingItems(Schema):
 
 
 class SupplyInformation(RequestFields):
-    pass
+    """The s.22 items only: other authorities are checked at submission (s.22(6))."""
+
+    class Meta:
+        exclude = ("additional_authorities",)
 
 
 class Validate(Schema):

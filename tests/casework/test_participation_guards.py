@@ -620,3 +620,25 @@ def test_withdrawal_closes_the_open_deadlines(world):
     assert r.json["state"] == "withdrawn" and r.json["closed_on"] == "2026-04-01"
     assert {d["status"] for d in r.json["deadlines"]} == {"closed"}
     assert r.json["next_due_date"] is None
+
+
+def test_reg4_1_supplying_information_cannot_name_other_authorities(world):
+    """s.22(6) authorities are checked against Schedule 2 at submission; the reply to a
+    missing-items notice supplies s.22 items only, and is never silently dropped."""
+    ref = submitted(world, reasons="")
+    world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
+    r = world.body.act(
+        ref, "supply_information", {"reasons": "Daily walks.", "additional_authorities": ["SWAT"]}
+    )
+    assert "additional_authorities" in _errors(r)
+    case = world.body.case(ref)
+    assert (case["state"], case["additional_authorities"]) == ("awaiting_information", [])
+
+
+def test_s24_no_deemed_decision_an_overdue_request_can_still_be_decided(world, clock):
+    ref = validated(world)  # decision due Tue 12 May 2026
+    _move(clock, "2026-05-20")
+    assert _deadline(world.officer.case(ref), "pr.decision")["status"] == "overdue"
+    assert world.officer.case(ref)["state"] == "under_consideration"
+    r = decide(world, ref, "refused")
+    assert r.json["state"] == "refused" and r.json["decided_on"] == "2026-05-20"
