@@ -1,14 +1,15 @@
 """Consumers: what each subscriber does with an event, exactly once per (event, subscriber).
 
-The outbox row is locked for the duration and marked done in the same transaction as
-the work, so a redelivered message finds it done and does nothing.
+The outbox row is locked while the work is done and marked done in the same transaction,
+so a redelivered message finds it done and does nothing. Email is the exception that SMTP
+forces: a server's acceptance cannot be rolled back, so each message's proof of service
+is committed the moment it is accepted, and a redelivery skips whoever was served.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 
 from markupsafe import Markup
 from sqlalchemy import select
@@ -47,7 +48,7 @@ def consume(event_id: int, subscriber: str) -> str:
             session.commit()
 
         if subscriber == "email":
-            send_email(session, event, rt, finish)
+            send_email(session, event, rt)
         elif subscriber == "register":
             publish.publish(session, event)
         elif subscriber.startswith("webhook:"):
@@ -59,12 +60,13 @@ def consume(event_id: int, subscriber: str) -> str:
         return "done"
 
 
-def send_email(session: Session, event: Event, rt: Runtime, finish: Callable[[], None]) -> None:
-    """Send the email the event calls for; `finish` commits the record as the server takes it."""
+def send_email(session: Session, event: Event, rt: Runtime) -> None:
+    """Send the email the event calls for, each message's proof of service committed as the
+    server takes it."""
     if event.type == "notice.issued":
-        _send_notice(session, event, rt, finish)
+        _send_notice(session, event, rt)
     elif event.type in ("deadline.reminder", "deadline.overdue"):
-        _send_deadline(session, event, rt, finish)
+        _send_deadline(session, event, rt)
 
 
 def _case_url(rt: Runtime, case: Case) -> str:
@@ -80,18 +82,48 @@ def _deliver(
     subject: str,
     template: str,
     context: dict,
-    finish: Callable[[], None],
     notice: Notice | None = None,
 ) -> None:
-    """Send one message; its proof of service is written and committed with `finish` the
-    moment the server accepts it."""
-    to = sorted({t.strip().lower() for t in to if t and t.strip()})
-    if not to:
-        return
-    mid = mail.message_id(event.id, to, rt.settings.base_url)
+    """Send a message of its own to each recipient, with its own Message-ID, so no one sees
+    the others' addresses and each has a proof of service (one EmailRecord per message).
+
+    Each recipient is sent to while this consumer holds the outbox row's lock, and is
+    skipped if already served; the proof is committed the moment the server accepts, which
+    releases the lock, so it is taken again for the next. A redelivery after a crash, or
+    a retry after one recipient's server refused, sends only to those not yet served."""
+    for recipient in sorted({t.strip().lower() for t in to if t and t.strip()}):
+        row = session.execute(
+            select(EventOutbox.done_at)
+            .where(EventOutbox.event_id == event.id, EventOutbox.subscriber == "email")
+            .with_for_update()
+        ).first()
+        if row is None or row.done_at is not None:  # another consumer finished it
+            return
+        served = session.scalar(
+            select(EmailRecord.id).where(
+                EmailRecord.event_id == event.id, EmailRecord.recipient == recipient
+            )
+        )
+        if served is not None:
+            continue
+        _send_one(session, rt, event, case, recipient, subject, template, context, notice)
+
+
+def _send_one(
+    session: Session,
+    rt: Runtime,
+    event: Event,
+    case: Case,
+    recipient: str,
+    subject: str,
+    template: str,
+    context: dict,
+    notice: Notice | None,
+) -> None:
+    mid = mail.message_id(event.id, [recipient], rt.settings.base_url)
     message = mail.build(
         sender=rt.settings.mail_from,
-        to=to,
+        to=[recipient],
         subject=subject,
         template=template,
         message_id=mid,
@@ -106,19 +138,18 @@ def _deliver(
     )
 
     def accepted(at: dt.datetime) -> None:
-        for recipient in to:
-            session.add(
-                EmailRecord(
-                    event_id=event.id,
-                    case_id=case.id,
-                    notice_id=notice.id if notice else None,
-                    recipient=recipient,
-                    subject=subject,
-                    message_id=mid,
-                    accepted_at=at,
-                    transport=rt.transport.name,
-                )
+        session.add(
+            EmailRecord(
+                event_id=event.id,
+                case_id=case.id,
+                notice_id=notice.id if notice else None,
+                recipient=recipient,
+                subject=subject,
+                message_id=mid,
+                accepted_at=at,
+                transport=rt.transport.name,
             )
+        )
         record(
             session,
             case,
@@ -129,19 +160,19 @@ def _deliver(
                 "notice_id": notice.id if notice else None,
                 "kind": notice.kind if notice else event.type,
                 "recipient": notice.recipient if notice else event.payload.get("to"),
-                "to": to,
+                "to": recipient,
                 "subject": subject,
                 "message_id": mid,
                 "accepted_at": at.isoformat(),
                 "transport": rt.transport.name,
             },
         )
-        finish()
+        session.commit()
 
     rt.transport.send(message, accepted)
 
 
-def _send_notice(session: Session, event: Event, rt: Runtime, finish: Callable[[], None]) -> None:
+def _send_notice(session: Session, event: Event, rt: Runtime) -> None:
     notice = session.scalar(select(Notice).where(Notice.event_id == event.id))
     if notice is None or not notice.recipient_email:
         return
@@ -155,12 +186,11 @@ def _send_notice(session: Session, event: Event, rt: Runtime, finish: Callable[[
         notice.subject,
         "notice",
         {"notice": notice, "notice_html": Markup(text_to_fragment(notice.body_text))},
-        finish,
         notice,
     )
 
 
-def _send_deadline(session: Session, event: Event, rt: Runtime, finish: Callable[[], None]) -> None:
+def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
     p = event.payload
     case = session.get(Case, event.case_id)
     deadline = session.get(DeadlineRow, p["deadline_id"])
@@ -208,7 +238,6 @@ def _send_deadline(session: Session, event: Event, rt: Runtime, finish: Callable
             "explanation": deadline.explanation,
             "assigned": case.assigned_to.email if case.assigned_to else None,
         },
-        finish,
     )
 
 

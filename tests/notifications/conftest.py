@@ -73,6 +73,16 @@ def wait_for(
 # -- SMTP --------------------------------------------------------------------------------
 
 
+def parts(message: EmailMessage) -> dict[str, str]:
+    """The decoded text of each part of a multipart/alternative message, by content type,
+    with the wire's CRLF line ends made plain newlines."""
+    assert message.get_content_type() == "multipart/alternative"
+    return {
+        part.get_content_type(): part.get_content().replace("\r\n", "\n")
+        for part in message.iter_parts()
+    }
+
+
 @dataclass
 class Mailbox:
     """What a real SMTP server on loopback received, parsed."""
@@ -83,11 +93,16 @@ class Mailbox:
     reject: str | None = None  # an SMTP reply to refuse messages with, e.g. "554 ..."
     reject_times: int | None = None  # refuse only the next N messages; None: all of them
     attempts: int = 0  # messages offered (DATA), accepted or refused
+    busy: dict[str, int] = field(default_factory=dict)  # address: RCPTs to refuse with 450
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.delay:  # a slow server, before any message content is sent
             await asyncio.sleep(self.delay)
+        with self.lock:
+            if self.busy.get(address, 0) > 0:
+                self.busy[address] -= 1
+                return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -562,6 +577,14 @@ def settle(pipeline: Pipeline, timeout: float = 30, *where) -> None:
     wait_for(lambda: pipeline.count(EventOutbox, *pending) == 0, timeout, "the outbox to drain")
 
 
+def add_manager(pipeline: Pipeline, email: str, authority: str = "FIFE") -> None:
+    """Another manager at the authority."""
+    with pipeline.sessions() as s:
+        found = s.scalar(select(Authority).where(Authority.code == authority))
+        create_user(s, email=email, role="manager", authority=found)
+        s.commit()
+
+
 def user_id(pipeline: Pipeline, email: str) -> int:
     with pipeline.sessions() as s:
         return s.scalar(select(User.id).where(User.email == email))
@@ -572,3 +595,12 @@ def timeline(caller: Caller, reference: str, type_: str | None = None) -> list[d
     response = caller.get(f"/api/v1/cases/{reference}/events?page_size=200")
     assert response.status_code == 200, response.json
     return [e for e in response.json if type_ is None or e["type"] == type_]
+
+
+def sweep_now() -> None:
+    """Run the deadline sweep on the worker, as the scheduler does, and wait for it."""
+    from notifications.actors import sweep_deadlines
+    from notifications.runtime import current
+
+    sweep_deadlines.send()
+    current().broker.join("outbox", timeout=60_000)

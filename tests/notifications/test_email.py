@@ -8,7 +8,6 @@ import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
 
 from sqlalchemy import select
 
@@ -17,27 +16,20 @@ from casework.models import Case, Notice
 from notifications.models import EmailRecord, EventOutbox, FailedJob
 from notifications.processes import start_workers
 from notifications.runtime import current
-from tests.casework.conftest import decide, notice_text, validated
+from tests.casework.conftest import decide, move, notice_text, validated
 from tests.conftest import redis_url
 from tests.notifications.conftest import (
     CASEWORK,
     Pipeline,
+    add_manager,
+    parts,
     seed_validated,
     settle,
+    sweep_now,
     timeline,
 )
 
 BODY_EMAIL = "secretary@kinghorn.test"
-
-
-def parts(message: EmailMessage) -> dict[str, str]:
-    """The decoded text of each part of a multipart/alternative message, by content type,
-    with the wire's CRLF line ends made plain newlines."""
-    assert message.get_content_type() == "multipart/alternative"
-    return {
-        part.get_content_type(): part.get_content().replace("\r\n", "\n")
-        for part in message.iter_parts()
-    }
 
 
 def latest_notice(pipeline: Pipeline, reference: str, kind: str) -> Notice:
@@ -123,7 +115,7 @@ def test_a_notice_is_received_and_recorded_as_proof_of_service(live, world, work
         p = served["payload"]
         assert p["event_id"] == notice.event_id
         assert p["kind"] == "decision_notice"
-        assert p["to"] == [BODY_EMAIL]
+        assert p["to"] == BODY_EMAIL
         assert p["subject"] == notice.subject
         assert p["message_id"] == record.message_id
         assert dt.datetime.fromisoformat(p["accepted_at"]) == record.accepted_at
@@ -227,3 +219,31 @@ def test_a_send_that_fails_for_good_is_shown_and_can_be_retried(live, world, wor
         [acknowledgement.id, decision.id]
     )
     assert live.count(EmailRecord) == 2
+
+
+def test_each_recipient_is_served_once_when_one_is_refused(live, world, workers, smtp, clock):
+    """An escalation goes to every manager, a message each. When one manager's mailbox is
+    busy (450), the retry sends to that manager only: the one already served is not sent
+    the message twice."""
+    box, _ = smtp
+    add_manager(live, "head.of.service@fife.test")
+    move(clock, "2026-04-01")
+    ref = validated(world)  # pr.decision due Tue 12 May 2026 (see test_reminders)
+    settle(live)
+    box.busy["manager@fife.test"] = 1
+    move(clock, "2026-05-13")
+    sweep_now()
+    settle(live)
+
+    for manager in ("head.of.service@fife.test", "manager@fife.test"):
+        [message] = box.to(manager)
+        assert message["Subject"].startswith("Overdue: ") and ref in message["Subject"]
+    assert box.busy["manager@fife.test"] == 0  # it was refused once, then accepted
+    sent = [
+        e["payload"]
+        for e in timeline(world.officer, ref, "email.sent")
+        if e["payload"]["kind"] == "deadline.overdue"
+    ]
+    assert sorted(p["to"] for p in sent) == ["head.of.service@fife.test", "manager@fife.test"]
+    assert len({p["message_id"] for p in sent}) == 2
+    assert live.count(FailedJob) == 0

@@ -17,8 +17,7 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 from tests.casework.conftest import ALL_TRUE, REQUEST
-from tests.notifications.conftest import CASEWORK, REFUSAL, free_port, wait_for
-from tests.notifications.test_email import parts
+from tests.notifications.conftest import CASEWORK, REFUSAL, free_port, parts, wait_for
 
 SEED = textwrap.dedent("""
     # A separate process makes and validates a request, then exits: its own broker is

@@ -27,21 +27,24 @@ from tests.casework.conftest import (
     open_for_representations,
     validated,
 )
-from tests.notifications.conftest import Pipeline, settle, timeline, user_id, wait_for
-from tests.notifications.test_email import parts
+from tests.notifications.conftest import (
+    Pipeline,
+    add_manager,
+    parts,
+    settle,
+    sweep_now,
+    timeline,
+    user_id,
+    wait_for,
+)
 
-OFFICER, AUTHORITY, BODY, MANAGER = (
+OFFICER, AUTHORITY, BODY, MANAGER, HEAD = (
     "officer@fife.test",
     "cer@fife.test",
     "secretary@kinghorn.test",
     "manager@fife.test",
+    "head.of.service@fife.test",
 )
-
-
-def sweep_now() -> None:
-    """Run the deadline sweep on the worker, as the scheduler does, and wait for it."""
-    sweep_deadlines.send()
-    current().broker.join("outbox", timeout=60_000)
 
 
 def assign(pipeline: Pipeline, reference: str, email: str) -> None:
@@ -71,6 +74,7 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
     body too when the step is the body's; escalation to managers once a duty is missed.
     The sweep runs three times a day, concurrently on the worker's threads, for six weeks."""
     box, _ = smtp
+    add_manager(live, HEAD)
     move(clock, "2026-04-01")
     # A: the authority's decision, 30 working days beginning with Wed 1 April 2026 (Good
     # Friday counts under reg 2): 1-3 (3), 6-10 (8), 13-17 (13), 20-24 (18), 27-30 (22),
@@ -145,10 +149,18 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
     assert all(t.startswith(f"Dear {OFFICER},") for t in texts)
     [body_reminder] = [m for m in box.to(BODY) if "5 working days" in parts(m)["text/plain"]]
     assert parts(body_reminder)["text/plain"].startswith("Dear Kinghorn Community Trust,")
-    [escalation] = box.to(MANAGER)
-    assert escalation["Subject"].startswith("Overdue: ") and a in escalation["Subject"]
-    assert "12 May 2026" in parts(escalation)["text/plain"]
-    assert f"Officer assigned: {OFFICER}" in parts(escalation)["text/plain"]
+    # Each of the authority's managers is told once, in a message of their own.
+    for manager in (MANAGER, HEAD):
+        [escalation] = box.to(manager)
+        assert escalation["Subject"].startswith("Overdue: ") and a in escalation["Subject"]
+        assert "12 May 2026" in parts(escalation)["text/plain"]
+        assert f"Officer assigned: {OFFICER}" in parts(escalation)["text/plain"]
+    escalated = [
+        e["payload"]["to"]
+        for e in timeline(world.officer, a, "email.sent")
+        if e["payload"]["kind"] == "deadline.overdue"
+    ]
+    assert sorted(escalated) == [HEAD, MANAGER]
 
 
 def test_a_sweep_that_was_down_sends_only_the_latest_reminder_reached(live, world, workers, clock):
