@@ -33,6 +33,7 @@ from casework.models import (
 from casework.schemas import registry
 from casework.schemas.common import fill_today
 from casework.web import forms
+from casework.web.community import authority_options, stored_answers
 from casework.web.forms import Problem
 from casework.web.pages import page
 from casework.web.session import signed_in
@@ -166,6 +167,12 @@ def _options(case: Case, trigger: str) -> dict[str, list[tuple[str, str]]]:
         )
         out["land"] = [(str(e.id), f"{e.name}, {e.address}".strip(", ")) for e in entries]
     schema = registry.ACTIONS[case.kind][trigger]()
+    if "additional_authorities" in schema.fields:
+        out["additional_authorities"] = [
+            (code, name) for code, name in authority_options(pr.KIND) if code != case.authority.code
+        ]
+    if "land" in schema.fields and trigger != "link_land":
+        out["land"] = _options(case, "link_land")["land"]
     if "rule" in schema.fields:
         default = schema.fields["rule"].load_default
         out["rule"] = [(default, rules.rule(default).title)]
@@ -255,6 +262,13 @@ def _answers(form_fields: list[forms.FormField]) -> list[tuple[str, str]]:
     return rows
 
 
+def _prefill(case: Case, trigger: str) -> dict:
+    """Sending missing information starts from the request as it stands."""
+    if trigger != "supply_information":
+        return {}
+    return stored_answers(case)
+
+
 @bp.route("/cases/<reference>/actions/<trigger>", methods=["GET", "POST"])
 @signed_in()
 def action(reference: str, trigger: str):
@@ -287,7 +301,7 @@ def action(reference: str, trigger: str):
                     "then send your answers again: they are kept below.",
                 )
                 version_no = case.version
-    values = request.form if request.method == "POST" else {}
+    values = request.form if request.method == "POST" else _prefill(case, trigger)
     form_fields = forms.build(
         schema,
         kind=case.kind,

@@ -212,7 +212,7 @@ def new_request():
     )
 
 
-def _authority_options(kind: str) -> list[tuple[str, str]]:
+def authority_options(kind: str) -> list[tuple[str, str]]:
     """Public service authorities (Schedule 2) for Part 3; relevant authorities
     (Schedule 3) for Part 5."""
     wanted = "public_service_authority" if kind == pr.KIND else "relevant_authority"
@@ -231,7 +231,7 @@ def new_request_authority(kind: str):
     if g.user.community_body is None:
         return redirect(url_for("profile.organisation"))
     problem = Problem()
-    options = _authority_options(kind)
+    options = authority_options(kind)
     if request.method == "POST":
         code = request.form.get("authority", "")
         if code not in dict(options):
@@ -285,7 +285,7 @@ def _step_options(case: Case, step: Step) -> dict[str, list[tuple[str, str]]]:
         return {
             "additional_authorities": [
                 (code, name)
-                for code, name in _authority_options(pr.KIND)
+                for code, name in authority_options(pr.KIND)
                 if code != case.authority.code
             ]
         }
@@ -300,7 +300,7 @@ def _step_options(case: Case, step: Step) -> dict[str, list[tuple[str, str]]]:
     return {}
 
 
-def _stored(case: Case) -> dict:
+def stored_answers(case: Case) -> dict:
     values = {name: getattr(case, name) for name in kind_of(case).request_fields}
     if case.kind == pr.KIND:
         values["additional_authorities"] = [a.authority.code for a in case.additional_authorities]
@@ -357,7 +357,7 @@ def step(reference: str, slug: str):
             if request.args.get("back") == "check":
                 return redirect(url_for("community.check", reference=reference))
             return redirect(url_for("community.step", reference=reference, slug=following))
-    values = request.form if request.method == "POST" else _stored(case)
+    values = request.form if request.method == "POST" else stored_answers(case)
     form_fields = _step_fields(case, current, values, problem.fields)
     return page(
         "web/community/question.html",
@@ -400,7 +400,7 @@ def documents_step(case: Case):
 
 def _answers(case: Case) -> list[dict]:
     """Every answer, with a link to change it, for the check page."""
-    values = _stored(case)
+    values = stored_answers(case)
     rows = []
     for s in _steps(case):
         for f in _step_fields(case, s, values, {}):
