@@ -41,3 +41,8 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/casework docs
+
+# The event pipeline against bare dramatiq on the same Redis (needs PostgreSQL and Redis).
+bench: $(STAMP)
+	.ci/services
+	$(BIN)/python bench/pipeline.py
