@@ -436,3 +436,68 @@ def test_serve_on_the_embedded_default_answers_openapi_with_one_command(tmp_path
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         serve.wait(20)
+
+
+def test_deadlines_recompute_applies_a_changed_rule_to_open_cases_as_events(
+    cli_db, cli_session, tmp_path
+):
+    """A change to a G rule (CASEWORK_RULES) moves the stored deadlines of open cases,
+    and each move is an event on the case's timeline."""
+    import datetime as dt
+
+    from casework.app import create_app
+    from casework.auth import create_user, issue_token
+    from casework.clock import Clock
+    from tests.casework.conftest import ALL_TRUE, REQUEST
+    from tests.conftest import settings_for
+
+    fife = Authority(code="RCMP", name="Recompute Council", type="local_authority")
+    body = CommunityBody(
+        name="Recompute Trust",
+        legal_form="scio",
+        member_count=25,
+        contact_address="1 Main Street",
+        community_definition="Main Street",
+        **ALL_TRUE,
+    )
+    cli_session.add_all([fife, body])
+    cli_session.flush()
+    member = issue_token(
+        cli_session, create_user(cli_session, email="m@rcmp.test", role="community", body=body)
+    )
+    officer = issue_token(
+        cli_session, create_user(cli_session, email="o@rcmp.test", role="officer", authority=fife)
+    )
+    cli_session.commit()
+    app = create_app(
+        settings_for(cli_db["DATABASE_URL"], tmp_path),
+        clock=Clock(dt.datetime(2026, 4, 1, 8, 0, tzinfo=dt.UTC)),
+    )
+    client = app.test_client()
+
+    def post(url: str, token: str, payload: dict | None = None) -> dict:
+        r = client.post(url, json=payload or {}, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code in (200, 201), r.json
+        return r.json
+
+    ref = post("/api/v1/cases", member, {**REQUEST, "authority": "RCMP"})["reference"]
+    post(f"/api/v1/cases/{ref}/actions/submit", member)
+    post(f"/api/v1/cases/{ref}/actions/validate", officer)
+
+    result = run("deadlines", "recompute", env={**cli_db, "CASEWORK_RULES": '{"pr.decision": 35}'})
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("1 deadline(s) changed")
+    events = client.get(
+        f"/api/v1/cases/{ref}/events?page_size=200", headers={"Authorization": f"Bearer {officer}"}
+    ).json
+    (moved,) = [e for e in events if e["type"] == "deadline.recomputed"]
+    # 30 working days beginning Wed 1 April 2026 end Tue 12 May; 35 end Tue 19 May
+    # (13-15 and 18-19 May are days 31 to 35).
+    assert (moved["payload"]["previous_due_date"], moved["payload"]["due_date"]) == (
+        "2026-05-12",
+        "2026-05-19",
+    )
+    assert moved["actor"].startswith("system: ")
+    again = run("deadlines", "recompute", env={**cli_db, "CASEWORK_RULES": '{"pr.decision": 35}'})
+    assert again.stdout.startswith("0 deadline(s) changed")
