@@ -93,19 +93,19 @@ def refused_on(case: AssetTransferRequest) -> dt.date | None:
     return max(d.decided_on for d in case.decisions)
 
 
-def _submit(run: Run) -> None:
+def _flag_repeat(run: Run) -> None:
+    """s.93: flag a request for the same land and type of transfer as one refused in the
+    previous 2 years. Run whenever the land or the type may have changed: at submission,
+    on the body's reply to a missing-information notice, and when the land is linked."""
     case: AssetTransferRequest = run.case
-    case.submitted_at = now()
-    case.received_on = run.today
     # The relationship, not only its key, so this response already shows the flag.
     case.repeat_of = None
-    if case.land_id is None:
+    if case.land is None:  # the relationship: a newly linked land has no key until flushed
         return
-    # s.93: the same land and type of transfer, refused in the previous 2 years.
     refusals = run.session.scalars(
         select(AssetTransferRequest).where(
             and_(
-                AssetTransferRequest.land_id == case.land_id,
+                AssetTransferRequest.land_id == case.land.id,
                 AssetTransferRequest.transfer_type == case.transfer_type,
                 AssetTransferRequest.id != case.id,
                 AssetTransferRequest.decision == "refused",
@@ -121,6 +121,12 @@ def _submit(run: Run) -> None:
         case.repeat_of = earlier
 
 
+def _submit(run: Run) -> None:
+    run.case.submitted_at = now()
+    run.case.received_on = run.today
+    _flag_repeat(run)
+
+
 def _request_missing_items(run: Run) -> None:
     run.context["missing"] = [atr.ITEM_LABELS[k] for k in run.payload["missing"]]
     run.context["note"] = run.payload.get("note") or ""
@@ -129,6 +135,7 @@ def _request_missing_items(run: Run) -> None:
 def _supply_information(run: Run) -> None:
     ASSET_TRANSFER.edit(run.session, run.case, run.payload)
     run.case.received_on = run.today
+    _flag_repeat(run)
 
 
 def _decline_repeat_request(run: Run) -> None:
@@ -166,6 +173,8 @@ def _correct_validation_date(run: Run) -> None:
 def _link_land(run: Run) -> None:
     case: AssetTransferRequest = run.case
     case.land = land_for(run.session, case, run.payload["land"])
+    if case.validation_date is None:  # once validated, s.93 can no longer decline it
+        _flag_repeat(run)
 
 
 def _publish_notices(run: Run) -> None:

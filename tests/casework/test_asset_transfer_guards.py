@@ -325,3 +325,48 @@ def test_a_refusal_confirmed_on_review_counts_from_the_review(world, clock):
     flag = ok(body.act(repeat, "submit"))["repeat_of"]
     # 24 months after Wed 1 July 2026 is Sat 1 July 2028.
     assert (flag["refused_on"], flag["bar_until"]) == ("2026-07-01", "2028-07-01")
+
+
+def test_land_given_in_reply_to_a_missing_information_notice_is_checked(world, app, session, clock):
+    """The land may arrive after submission; the s.93 check follows it."""
+    body, officer = world.body, world.officer
+    land = land_entry(officer)
+    earlier = _refused(world, app, session, clock, land)
+    move(clock, "2026-06-01")
+    ref = asset_request(world, land_description="")
+    assert ok(body.act(ref, "submit"))["repeat_of"] is None
+    ok(officer.act(ref, "request_missing_items", {"missing": ["land"]}), "awaiting_information")
+    case = ok(body.act(ref, "supply_information", {"land": land}), "submitted")
+    assert case["repeat_of"]["reference"] == earlier
+    ok(officer.act(ref, "decline_repeat_request", {"reasons": "A repeat."}), "declined")
+
+
+def test_land_linked_by_the_officer_is_checked(world, app, session, clock):
+    body, officer = world.body, world.officer
+    land = land_entry(officer)
+    earlier = _refused(world, app, session, clock, land)
+    move(clock, "2026-06-01")
+    ref = asset_request(world, land_description="The town hall")
+    assert ok(body.act(ref, "submit"))["repeat_of"] is None
+    case = ok(officer.act(ref, "link_land", {"land": land}), "submitted")
+    assert case["repeat_of"]["reference"] == earlier
+    ok(officer.act(ref, "decline_repeat_request", {"reasons": "A repeat."}), "declined")
+
+
+def test_a_changed_transfer_type_is_checked_again(world, app, session, clock):
+    body, officer = world.body, world.officer
+    land = land_entry(officer)
+    _refused(world, app, session, clock, land)
+    move(clock, "2026-06-01")
+    ref = asset_request(world, land=land, transfer_type="lease", funding="")
+    assert ok(body.act(ref, "submit"))["repeat_of"] is None
+    ok(officer.act(ref, "request_missing_items", {"missing": ["funding"]}))
+    # The reply asks for ownership instead, as the refused request did.
+    case = ok(
+        body.act(ref, "supply_information", {"funding": "A grant.", "transfer_type": "ownership"})
+    )
+    assert case["repeat_of"] is not None
+    # And back to a lease: no longer a repeat.
+    ok(officer.act(ref, "request_missing_items", {"missing": ["funding"]}))
+    case = ok(body.act(ref, "supply_information", {"transfer_type": "lease"}))
+    assert case["repeat_of"] is None
