@@ -642,3 +642,23 @@ def test_s24_no_deemed_decision_an_overdue_request_can_still_be_decided(world, c
     assert world.officer.case(ref)["state"] == "under_consideration"
     r = decide(world, ref, "refused")
     assert r.json["state"] == "refused" and r.json["decided_on"] == "2026-05-20"
+
+
+def test_reg7_a_second_extension_replaces_the_first_and_the_history_is_kept(world, clock):
+    ref = validated(world)  # due Tue 12 May 2026
+    world.officer.act(ref, "agree_extension", {"new_due_date": "2026-05-29", "note": "summer"})
+    _move(clock, "2026-05-20")
+    r = world.officer.act(ref, "agree_extension", {"new_due_date": "2026-06-30"})
+    decision = _deadline(r.json, "pr.decision")
+    assert (decision["statutory_due_date"], decision["due_date"]) == ("2026-05-12", "2026-06-30")
+    assert (
+        "on 2026-04-01, by agreement with the body, to Friday 2026-05-29 (was 2026-05-12) (summer)"
+        in (decision["explanation"])
+    )
+    assert (
+        "on 2026-05-20, by agreement with the body, to Tuesday 2026-06-30 (was 2026-05-29)"
+        in (decision["explanation"])
+    )
+    assert (
+        world.officer.act(ref, "agree_extension", {"new_due_date": "2026-06-15"}).status_code == 422
+    )
