@@ -585,11 +585,6 @@ def add_manager(pipeline: Pipeline, email: str, authority: str = "FIFE") -> None
         s.commit()
 
 
-def user_id(pipeline: Pipeline, email: str) -> int:
-    with pipeline.sessions() as s:
-        return s.scalar(select(User.id).where(User.email == email))
-
-
 def timeline(caller: Caller, reference: str, type_: str | None = None) -> list[dict]:
     """The case's events as the API shows them, optionally of one type."""
     response = caller.get(f"/api/v1/cases/{reference}/events?page_size=200")

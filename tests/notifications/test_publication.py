@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 from casework.models import RegisterRecord
 from tests.casework.conftest import (
@@ -147,6 +148,12 @@ def test_decisions_reach_the_register_and_the_feed(live, world, workers, clock):
     assert [e.findtext(f"{ATOM}id") for e in high_feed.findall(f"{ATOM}entry")] == [
         by_ref[high]["url"]
     ]
+
+    # Each address is the record's public page.
+    for item in items:
+        page = public.get(urlsplit(item["url"]).path)
+        assert page.status_code == 200
+        assert item["reference"] in page.get_data(as_text=True)
 
     # Stable: a record keeps its address and publication time as later ones arrive; a
     # redelivered publication does not publish it again.

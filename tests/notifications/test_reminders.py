@@ -21,6 +21,7 @@ from notifications.actors import relay_outbox, sweep_deadlines
 from notifications.models import Reminder
 from notifications.runtime import current
 from tests.casework.conftest import (
+    Caller,
     deadline,
     decide,
     move,
@@ -34,7 +35,6 @@ from tests.notifications.conftest import (
     settle,
     sweep_now,
     timeline,
-    user_id,
     wait_for,
 )
 
@@ -47,13 +47,15 @@ OFFICER, AUTHORITY, BODY, MANAGER, HEAD = (
 )
 
 
-def assign(pipeline: Pipeline, reference: str, email: str) -> None:
-    """Assign the case to an officer (the service has no command for this yet)."""
-    with pipeline.sessions() as s:
-        s.scalar(select(Case).where(Case.reference == reference)).assigned_to_id = user_id(
-            pipeline, email
-        )
-        s.commit()
+def assign(officer: Caller, reference: str, email: str) -> None:
+    """Assign the case to an officer, through the API."""
+    response = officer.client.put(
+        f"/api/v1/cases/{reference}/assignee",
+        json={"assignee": email},
+        headers={"Authorization": f"Bearer {officer.token}"},
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["assigned_to"] == email
 
 
 def claims(pipeline: Pipeline) -> list[tuple[int, str, str, str, int]]:
@@ -81,7 +83,7 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
     # 1 May (23), 4-8 (28), 11-12 (30): Tue 12 May 2026. Assigned to the officer.
     a = validated(world)
     assert deadline(world.officer.case(a), "pr.decision")["due_date"] == "2026-05-12"
-    assign(live, a, OFFICER)
+    assign(world.officer, a, OFFICER)
     # B: agreed with a new process the same day: the body may comment within 28 days
     # beginning with Wed 1 April (s.26): Tue 28 April 2026. The next step is the body's.
     b = validated(world)
@@ -206,7 +208,7 @@ def test_two_processes_sweeping_at_once_send_each_reminder_once(
     move(clock, "2026-04-01")
     refs = [validated(world) for _ in range(12)]  # each due Tue 12 May 2026
     for ref in refs:
-        assign(live, ref, OFFICER)
+        assign(world.officer, ref, OFFICER)
     settle(live)  # the acknowledgements
     before = box.count()
 
