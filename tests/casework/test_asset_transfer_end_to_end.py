@@ -239,3 +239,41 @@ def test_the_draft_is_edited_before_submission(world):
         officer.get("/api/v1/cases", query_string={"kind": "participation_request"}).json["total"]
         == 0
     )
+
+
+def test_review_and_appeal_results_must_fit_the_position_they_leave(world, clock):
+    """Reviews confirm, modify or substitute (SSI 2016/358); appeals are allowed, dismissed
+    or varied (SSI 2016/359). An appeal allowed or varied cannot leave the request refused."""
+    body, officer, water = world.body, world.officer, world.water_officer
+    ref = ready_to_decide(world, clock, officer)
+    ok(decide_atr(officer, ref, "refused"), "refused_pending")
+    bad = body.act(ref, "request_review", {"reasons": "x", "procedure": ["duel"]})
+    assert bad.status_code == 422 and "procedure" in bad.json["errors"]
+    ok(body.act(ref, "request_review", REASONS_FOR_REVIEW), "under_review")
+    r = officer.act(ref, "record_review_outcome", {"result": "allowed", "decision": "refused"})
+    assert r.status_code == 422 and "result" in r.json["errors"]
+    move(clock, "2026-06-01")
+    case = ok(
+        officer.act(
+            ref,
+            "record_review_outcome",
+            {"result": "modify", "decision": "refused", "reasons": "Refused on other grounds."},
+        ),
+        "refused_pending",
+    )
+    assert case["applications"][-1]["result"] == "modify"
+
+    appeal = ready_to_decide(world, clock, water, authority="SWAT")
+    ok(decide_atr(water, appeal, "refused"), "refused_pending")
+    ok(body.act(appeal, "appeal_to_ministers", REASONS_FOR_REVIEW), "under_appeal")
+    for result in ("allowed", "varied"):
+        r = water.act(
+            appeal,
+            "record_appeal_outcome",
+            {"result": result, "decision": "refused", "reasons": "x"},
+        )
+        assert r.status_code == 422, r.json
+        assert "decision" in r.json["errors"]
+    r = water.act(appeal, "record_appeal_outcome", {"result": "confirm", "decision": "refused"})
+    assert r.status_code == 422 and "result" in r.json["errors"]
+    assert body.case(appeal)["state"] == "under_appeal"
