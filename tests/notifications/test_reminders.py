@@ -19,6 +19,7 @@ from sqlalchemy import select
 from casework.models import Case, DeadlineRow
 from notifications.actors import relay_outbox, sweep_deadlines
 from notifications.models import Reminder
+from notifications.processes import start_workers
 from notifications.runtime import current
 from tests.casework.conftest import (
     Caller,
@@ -28,10 +29,12 @@ from tests.casework.conftest import (
     open_for_representations,
     validated,
 )
+from tests.conftest import redis_url
 from tests.notifications.conftest import (
     Pipeline,
     add_manager,
     parts,
+    seed_validated,
     settle,
     sweep_now,
     timeline,
@@ -281,3 +284,33 @@ def test_atr_decision_period_passing_is_non_determination(live, world, workers, 
     settle(live)
     assert world.body.case(ref)["version"] == case["version"]
     assert box.count() == count
+
+
+def test_reminder_offsets_come_from_configuration(pipeline_factory, smtp, namespace, clock):
+    """REMINDER_OFFSETS=2,3: reminders at 3 and 2 working days before, and at no other."""
+    _, smtp_url = smtp
+    move(clock, "2026-04-01")
+    pipeline = pipeline_factory(
+        redis_url(), namespace, smtp_url, clock=clock, REMINDER_OFFSETS="2,3"
+    )
+    [ref] = seed_validated(pipeline, 1, clock.today())  # pr.decision due Tue 12 May 2026
+    workers = start_workers(current().broker, threads=2, webhook_threads=1)
+    try:
+        first_seen: dict[tuple[str, int], str] = {}
+        date = dt.date(2026, 5, 1)
+        while date <= dt.date(2026, 5, 14):
+            move(clock, date.isoformat())
+            sweep_now()
+            for *_, kind, offset in claims(pipeline):
+                first_seen.setdefault((kind, offset), date.isoformat())
+            date += dt.timedelta(days=1)
+    finally:
+        for w in workers:
+            w.stop()
+    # Before Tue 12 May: Mon 11 (1), Fri 8 (2), Thu 7 May (3).
+    assert first_seen == {
+        ("reminder", 3): "2026-05-07",
+        ("reminder", 2): "2026-05-08",
+        ("overdue", 0): "2026-05-13",
+    }
+    assert [r[1] for r in claims(pipeline)] == [ref] * 3
