@@ -29,6 +29,7 @@ from casework.clock import Clock
 from casework.db import make_sessionmaker
 from casework.models import Authority, LandEntry, User
 from casework.models.land import import_key
+from tests.casework.conftest import world  # noqa: F401  (the API tests' small world)
 from tests.conftest import redis_url, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]

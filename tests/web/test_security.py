@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from casework.auth import hash_password, reset_token
 from casework.models import Event, User
-from tests.casework.conftest import REQUEST, World, world  # noqa: F401  (fixture)
+from tests.casework.conftest import REQUEST, World
 
 PASSWORD = "correct horse battery staple"
 FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
