@@ -43,6 +43,10 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def envelope(session: Session, event: Event) -> dict[str, Any]:
+    """The event as JSON, built only from what never changes, so every attempt at a
+    delivery sends the same bytes with the same signature. (The case's state is not here:
+    it would be the state at the time of sending, not of the event; an action's payload
+    has the states it moved the case from and to.)"""
     case = session.get(Case, event.case_id) if event.case_id else None
     return {
         "id": event.id,
@@ -51,12 +55,7 @@ def envelope(session: Session, event: Event) -> dict[str, Any]:
         "actor": event.actor,
         "case": None
         if case is None
-        else {
-            "reference": case.reference,
-            "kind": case.kind,
-            "state": case.state,
-            "authority": case.authority.code,
-        },
+        else {"reference": case.reference, "kind": case.kind, "authority": case.authority.code},
         "payload": event.payload,
     }
 

@@ -11,8 +11,8 @@ import json
 
 from casework.models import RegisterRecord
 from notifications.models import EventOutbox
-from tests.casework.conftest import Caller, decide, ok, submitted, validated
-from tests.notifications.conftest import Pipeline, settle, timeline
+from tests.casework.conftest import Caller, decide, new_request, ok, submitted, validated
+from tests.notifications.conftest import Pipeline, settle, timeline, wait_for
 
 
 def register_hook(officer: Caller, url: str) -> dict:
@@ -87,12 +87,14 @@ def test_registered_webhook_gets_each_event_once_signed(live, world, workers, en
 
 def test_a_failed_delivery_is_retried_with_backoff_and_logged(live, world, workers, endpoint):
     """The endpoint answers 503 to the first attempt at each delivery: each is sent again
-    after a backoff of at least 5 seconds (the webhook queue's minimum), the same body with
-    the same signature, and both attempts are in the delivery log."""
+    after a backoff of at least 5 seconds (the webhook queue's minimum), with the same body
+    and signature although the case changed in between, and both attempts are logged."""
     endpoint.failures = 1
     officer = world.officer
     hook = register_hook(officer, endpoint.url)
-    ref = submitted(world)  # two events: the case is created, then submitted
+    ref = new_request(world)  # the case is created...
+    wait_for(lambda: len(endpoint.requests()) == 1, 10, "the first attempt")
+    ok(world.body.act(ref, "submit"))  # ...and changes before that event is sent again
     settle(live, 60)
 
     events = [e["id"] for e in timeline(officer, ref)]
