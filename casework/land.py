@@ -205,12 +205,12 @@ class ImportResult:
 
 def import_csv(session: Session, stream: io.TextIOBase, user: User | None) -> ImportResult:
     """Import rows into the officer's register. A bad row is reported with its row number
-    (the header is row 1) and does not stop the good ones; a second run of the same file
+    (the header is row 1, as in a spreadsheet) and does not stop the good ones; a second run of the same file
     changes nothing, because rows are matched on the UPRN, or on the name and address."""
     user = _officer(user)
     result = ImportResult()
-    reader = csv.DictReader(stream)
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    rows = csv.reader(stream)
+    header = [h.strip().lower() for h in next(rows, [])]
     if "name" not in header or "tenure" not in header:
         raise Invalid(
             {
@@ -220,41 +220,49 @@ def import_csv(session: Session, stream: io.TextIOBase, user: User | None) -> Im
                 ]
             }
         )
-    reader.fieldnames = header
     schema = LandCsvRow()
     seen: set[str] = set()
-    for number, row in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in row.items() if k in schema.fields}
-        try:
-            data = schema.load(row)
-        except ValidationError as exc:
-            result.errors.append({"row": number, "errors": exc.normalized_messages()})
-            continue
-        data["location"] = _location(data)
-        key = import_key(data.get("uprn"), data["name"], data.get("address", ""))
-        if key in seen:
-            result.errors.append(
-                {
-                    "row": number,
-                    "errors": {"_row": ["This row repeats an earlier row of the file."]},
-                }
+    # Numbered as a spreadsheet shows them: a record over several lines is one row, and a
+    # blank row counts but is skipped.
+    try:
+        for number, cells in enumerate(rows, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            row = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in schema.fields}
+            try:
+                data = schema.load(row)
+            except ValidationError as exc:
+                result.errors.append({"row": number, "errors": exc.normalized_messages()})
+                continue
+            data["location"] = _location(data)
+            key = import_key(data.get("uprn"), data["name"], data.get("address", ""))
+            if key in seen:
+                result.errors.append(
+                    {
+                        "row": number,
+                        "errors": {"_row": ["This row repeats an earlier row of the file."]},
+                    }
+                )
+                continue
+            seen.add(key)
+            entry = session.scalar(
+                select(LandEntry).where(
+                    LandEntry.authority_id == user.authority_id, LandEntry.import_key == key
+                )
             )
-            continue
-        seen.add(key)
-        entry = session.scalar(
-            select(LandEntry).where(
-                LandEntry.authority_id == user.authority_id, LandEntry.import_key == key
-            )
-        )
-        if entry is None:
-            entry = LandEntry(authority_id=user.authority_id)
-            _apply(entry, {k: data.get(k) for k in FIELDS})
-            session.add(entry)
-            result.created += 1
-        elif _apply(entry, {k: data.get(k) for k in FIELDS if k in data or k == "location"}):
-            result.updated += 1
-        else:
-            result.unchanged += 1
+            if entry is None:
+                entry = LandEntry(authority_id=user.authority_id)
+                _apply(entry, {k: data.get(k) for k in FIELDS})
+                session.add(entry)
+                result.created += 1
+            elif _apply(entry, {k: data.get(k) for k in FIELDS if k in data or k == "location"}):
+                result.updated += 1
+            else:
+                result.unchanged += 1
+    except csv.Error as exc:  # e.g. a cell larger than the csv module will read
+        raise Invalid(
+            {"file": [f"The file cannot be read as CSV at line {rows.line_num}: {exc}."]}
+        ) from exc
     session.flush()
     record(
         session,

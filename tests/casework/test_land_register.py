@@ -427,7 +427,9 @@ def test_csv_import_accepts_a_geojson_location_column(world):
         ("name,address\nHall,High Street\n", "text/csv"),  # no tenure column
         ("", "text/csv"),
         ("\xff\xfe not utf-8", "application/octet-stream"),
+        ("name,tenure\n" + "x" * 200_000 + ",owned\n", "text/csv"),  # past csv's cell limit
     ],
+    ids=["no-tenure-column", "empty", "not-utf-8", "huge-cell"],
 )
 def test_csv_import_rejects_an_unusable_file(world, body, content_type):
     data = body.encode("latin-1") if content_type == "application/octet-stream" else body.encode()
@@ -500,3 +502,22 @@ def test_a_request_needs_land_on_the_register_or_described(world):
         },
     )
     assert response.status_code == 422 and "land" in response.json["errors"]
+
+
+def test_csv_row_numbers_count_blank_rows_as_a_spreadsheet_does(world):
+    """Row numbers are the spreadsheet's: blank rows count, and are skipped without error."""
+    text = (
+        "name,tenure,address\n"  # row 1
+        "Kinghorn Library,owned,5 Main Street\n"  # row 2
+        "\n"  # row 3: an empty line
+        ",,\n"  # row 4: an empty spreadsheet row
+        "Pettycur Harbour,rented,Harbour Road\n"  # row 5: bad tenure
+        'Kinghorn Green,owned,"The Green,\nKinghorn"\n'  # row 6, over two lines
+        "Kinghorn Pier,borrowed,Pier Road\n"  # row 7: bad tenure
+    )
+    result = ok(_import(world.officer, text))
+    assert result["created"] == 2
+    assert [(e["row"], sorted(e["errors"])) for e in result["errors"]] == [
+        (5, ["tenure"]),
+        (7, ["tenure"]),
+    ]
