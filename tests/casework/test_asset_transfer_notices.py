@@ -27,6 +27,7 @@ from tests.casework.conftest import (
     run_sweep,
 )
 from workflows.asset_transfer import CONSIDERATIONS, REQUEST_ITEMS
+from workflows.participation import CONSIDERATIONS as PR_CONSIDERATIONS
 
 HALL = {"name": "Kinghorn Town Hall", "address": "Town Hall Square, Kinghorn", "uprn": "320000042"}
 
@@ -404,7 +405,11 @@ def test_decision_notice_on_significantly_different_terms_gives_the_review_date(
 def test_decision_records_each_s82_3_consideration(world, clock):
     officer = world.officer
     ref = ready_to_decide(world, clock, officer)
-    assert {"alternative_proposals", "legal_obligations"} <= set(CONSIDERATIONS)
+    # s.82(3): the participation request's matters (s.24(3)) plus two of its own.
+    assert set(CONSIDERATIONS) == set(PR_CONSIDERATIONS) | {
+        "alternative_proposals",
+        "legal_obligations",
+    }
     for missing in ("alternative_proposals", "legal_obligations", "economic_development"):
         considerations = {k: v for k, v in atr_considerations().items() if k != missing}
         r = decide_atr(officer, ref, "refused", considerations=considerations)
