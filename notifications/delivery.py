@@ -15,6 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.auth import RESET_MAX_AGE, reset_token
 from casework.clock import now
 from casework.eventlog import Actor, record
 from casework.kinds import KINDS
@@ -67,6 +68,8 @@ def send_email(session: Session, event: Event, rt: Runtime) -> None:
         _send_notice(session, event, rt)
     elif event.type in ("deadline.reminder", "deadline.overdue"):
         _send_deadline(session, event, rt)
+    elif event.type == "account.password_reset_requested":
+        _send_password_reset(session, event, rt)
 
 
 def _case_url(rt: Runtime, case: Case) -> str:
@@ -77,7 +80,7 @@ def _deliver(
     session: Session,
     rt: Runtime,
     event: Event,
-    case: Case,
+    case: Case | None,
     to: list[str],
     subject: str,
     template: str,
@@ -113,7 +116,7 @@ def _send_one(
     session: Session,
     rt: Runtime,
     event: Event,
-    case: Case,
+    case: Case | None,
     recipient: str,
     subject: str,
     template: str,
@@ -131,9 +134,9 @@ def _send_one(
         context={
             **context,
             "subject": subject,
-            "reference": case.reference,
-            "authority_name": case.authority.name,
-            "case_url": _case_url(rt, case),
+            "reference": case.reference if case else None,
+            "authority_name": case.authority.name if case else None,
+            "case_url": _case_url(rt, case) if case else None,
         },
     )
 
@@ -141,7 +144,7 @@ def _send_one(
         session.add(
             EmailRecord(
                 event_id=event.id,
-                case_id=case.id,
+                case_id=case.id if case else None,
                 notice_id=notice.id if notice else None,
                 recipient=recipient,
                 subject=subject,
@@ -150,6 +153,9 @@ def _send_one(
                 transport=rt.transport.name,
             )
         )
+        if case is None:  # an account email: the EmailRecord is its whole record
+            session.commit()
+            return
         record(
             session,
             case,
@@ -187,6 +193,24 @@ def _send_notice(session: Session, event: Event, rt: Runtime) -> None:
         "notice",
         {"notice": notice, "notice_html": Markup(text_to_fragment(notice.body_text))},
         notice,
+    )
+
+
+def _send_password_reset(session: Session, event: Event, rt: Runtime) -> None:
+    """The link is made here, when the message is sent, so its secret is never stored."""
+    user = session.get(User, event.payload.get("user_id"))
+    if user is None or not user.active:
+        return
+    link = f"{rt.settings.base_url}/password/reset/{reset_token(user, rt.settings.secret_key)}"
+    _deliver(
+        session,
+        rt,
+        event,
+        None,
+        [user.email],
+        "Reset your password for community empowerment requests",
+        "password_reset",
+        {"name": user.name or user.email, "link": link, "hours": RESET_MAX_AGE // 3600},
     )
 
 

@@ -16,7 +16,7 @@ from casework.clock import now
 from casework.models import Case, Event
 from notifications.models import EventOutbox, Webhook
 
-EMAIL_EVENTS = ("deadline.reminder", "deadline.overdue")
+EMAIL_EVENTS = ("deadline.reminder", "deadline.overdue", "account.password_reset_requested")
 
 
 def subscribers(event: Event, webhooks: list[int]) -> list[str]:
