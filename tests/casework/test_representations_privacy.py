@@ -4,7 +4,7 @@ Anyone may make one without an account while the period runs; outside it the ans
 409, and bad input is 422. The contact details (and, as STATUTE.md says of a private
 person's personal data, the name too) are kept for the authority and never appear in a
 public response: not the public API, the published notices, the register records, the
-Atom feed, the open-requests list or the register of land.
+Atom feed and CSV, the open-requests list, the register of land, or the public web pages.
 """
 
 from __future__ import annotations
@@ -205,12 +205,16 @@ def test_only_the_public_endpoint_makes_representations(world, clock):
 # -- never in a public response ---------------------------------------------------------------
 
 
-def _public_responses(world, ref: str, land: int) -> dict[str, str]:
+def _public_responses(world, ref: str, land: int, is_open: bool) -> dict[str, str]:
     """Every public response about the request, keyed by where it came from."""
     out = {}
 
     def get(url: str, **kw) -> str:
         response = world.public.get(url, **kw)
+        # Every page is served, but the case file (never public) and, once the period has
+        # closed, the request's page for representations.
+        hidden = "/cases/" in url or (url.endswith(f"representations/{ref}") and not is_open)
+        assert response.status_code == (404 if hidden else 200), url
         out[url] = response.get_data(as_text=True)
         return out[url]
 
@@ -228,6 +232,13 @@ def _public_responses(world, ref: str, land: int) -> dict[str, str]:
     for record in documents.json["items"]:
         get(f"/api/v1/register/documents/{record['id']}")
     get("/register/decisions.atom")
+    # The public web pages read the same data.
+    for url in ("/", "/register", "/register/decisions.csv", "/representations", "/land"):
+        get(url)
+    get(f"/representations/{ref}")
+    get(f"/land/{land}")
+    for record in documents.json["items"]:
+        get(f"/register/{record['id']}")
     return out
 
 
@@ -242,7 +253,7 @@ def test_contact_details_never_appear_in_any_public_response(world, session, clo
     assert _represent(world, ref, ANN).status_code == 201
     move(clock, "2026-04-20")
     ok(officer.act(ref, "record_representation", BOB))
-    while_open = _public_responses(world, ref, land)
+    while_open = _public_responses(world, ref, land, is_open=True)
 
     # Copies go to the body (reg 8), without contact details: 20 working days beginning with
     # Fri 1 May 2026 end Thu 28 May 2026 (4 and 25 May are working days).
@@ -308,10 +319,12 @@ def test_contact_details_never_appear_in_any_public_response(world, session, clo
         "appeal_outcome",
     }
 
-    after = _public_responses(world, ref, land)
+    after = _public_responses(world, ref, land, is_open=False)
     # The register really holds the documents, so the scan below reads real text.
     assert len(world.public.get("/api/v1/register/documents").json["items"]) == len(published)
     assert "The members agree." in after["/register/decisions.atom"]
+    assert ref in after["/register/decisions.csv"] and ref in after["/register"]
+    assert ref in while_open["/representations"]
     assert world.public.get(f"/api/v1/cases/{ref}").status_code == 404
     for where, text in {**while_open, **after}.items():
         _no_secrets(text, where)
@@ -324,5 +337,5 @@ def test_contact_details_never_appear_in_any_public_response(world, session, clo
         for private in (ANN["email"], ANN["address"], BOB["address"]):
             assert private not in text, where
     # The register withholds the body's own contact details too (often a volunteer's home).
-    for where in ("/api/v1/register/documents", "/register/decisions.atom"):
+    for where in ("/api/v1/register/documents", "/register/decisions.atom", "/register"):
         assert "secretary@kinghorn.test" not in after[where]
