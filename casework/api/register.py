@@ -112,7 +112,7 @@ def decisions_atom():
     args = load(RegisterQuery(), request.args.to_dict())
     base = services().settings.base_url
     records = db().scalars(register.query(args, decisions_only=True).limit(50)).all()
-    updated = records[0].published_at if records else None
+    updated = max((r.published_at for r in records), default=None)  # whatever the sort
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
