@@ -59,10 +59,10 @@ def expected_version() -> int | None:
     header = request.headers.get("If-Match")
     if not header:
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', header)
+    match = re.fullmatch(r'\s*(?:W/)?(?:"(\d+)"|(\d+))\s*', header)
     if match is None:
         raise Invalid({"If-Match": ['Send the case version as an entity tag, e.g. "3".']})
-    return int(match.group(1))
+    return int(match.group(1) or match.group(2))
 
 
 def case_response(case: Case, status: int = 200) -> Response:

@@ -11,6 +11,8 @@ from casework.schemas.common import (
     DecisionSchema,
     PageSchema,
 )
+from workflows import asset_transfer as atr
+from workflows import participation as pr
 
 
 class BodyRefSchema(Schema):
@@ -79,8 +81,10 @@ class ParticipationCaseSchema(CaseSchema):
 
 
 class CaseQuerySchema(PageSchema):
-    state = fields.String()
-    kind = fields.String()
+    state = fields.String(
+        validate=validate.OneOf(sorted({*pr.WORKFLOW.states, *atr.WORKFLOW.states}))
+    )
+    kind = fields.String(validate=validate.OneOf([pr.KIND, atr.KIND]))
     overdue = fields.Boolean(metadata={"description": "only cases with an authority duty past due"})
     due_before = fields.Date(metadata={"description": "only cases whose next deadline is before"})
     assigned_to = fields.String(metadata={"description": "an email, or 'me'"})

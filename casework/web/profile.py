@@ -27,7 +27,8 @@ PURPOSES = {
 @signed_in(*COMMUNITY)
 def organisation():
     body = g.user.community_body
-    schema = CommunityBodySchema()
+    # Only an administrator records a Ministers' designation (s.20, s.77).
+    schema = CommunityBodySchema(exclude=("designated",))
     title = "Your organisation" if body else "Tell us about your organisation"
     problem = Problem()
     if request.method == "POST":

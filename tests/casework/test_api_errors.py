@@ -206,7 +206,7 @@ def test_422_and_409_bodies_say_what_is_wrong(world: World):
 # -- headers and queries ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header", ["three", "W/x", "*", '"3", "4"'])
+@pytest.mark.parametrize("header", ["three", "W/x", "*", '"3", "4"', '"3', '3"'])
 def test_malformed_if_match_is_422(world: World, header: str):
     ref = submitted(world)
     r = world.officer.act(ref, "validate", {}, headers={"If-Match": header})
@@ -231,6 +231,8 @@ def test_stale_if_match_is_409_with_the_current_version(world: World):
         ("overdue=perhaps", "overdue"),
         ("due_before=next-week", "due_before"),
         ("sort=colour", "sort"),
+        ("state=decided", "state"),
+        ("kind=planning_application", "kind"),
     ],
 )
 def test_bad_list_query_is_422_naming_the_parameter(world: World, query: str, field: str):

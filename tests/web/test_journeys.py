@@ -61,7 +61,7 @@ def sign_up_and_build_profile(v: Visit) -> None:
     page.get_by_label("The community your body relates to").fill("People living in KY3 9")
     page.get_by_label("What kind of organisation is it?").select_option("company")
     page.get_by_label("How many members does it have?").fill("46")
-    answer_group(page, "Has the body been designated by the Scottish Ministers?", "No")
+    assert page.get_by_text("designated by the Scottish Ministers").count() == 0
     for question in (
         "Does it define the community the body relates to?",
         "Must a majority of the members come from that community?",
