@@ -665,6 +665,14 @@ NOTICES: dict[str, NoticeSpec] = {
             "Asset transfer request: the request has lapsed",
             "s.83; s.84",
             Addressee.BODY,
+            published=True,
+        ),
+        NoticeSpec(
+            "outcome_notice",
+            "Asset transfer request: outcome",
+            "s.83(7); s.84; s.95",
+            Addressee.BODY,
+            published=True,
         ),
     )
 }
@@ -1138,6 +1146,7 @@ WORKFLOW = Workflow(
             "s.83(7)",
             when=_transfer("ownership"),
             when_text="ownership",
+            notices=("outcome_notice",),
             guards=(
                 date_between(
                     "concluded_on",
@@ -1155,6 +1164,7 @@ WORKFLOW = Workflow(
             "s.83(7)",
             when=_transfer("lease"),
             when_text="lease",
+            notices=("outcome_notice",),
             guards=(
                 date_between(
                     "concluded_on",
@@ -1172,6 +1182,7 @@ WORKFLOW = Workflow(
             "s.83(7)",
             when=_transfer("other_rights"),
             when_text="other rights",
+            notices=("outcome_notice",),
             guards=(
                 date_between(
                     "concluded_on",

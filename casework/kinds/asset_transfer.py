@@ -377,6 +377,11 @@ class AssetTransfer(CaseKind):
         """Representations' contact details stay out of the event log."""
         if trigger in ("make_representation", "record_representation"):
             return {"name_given": bool(payload.get("name"))}
+        if trigger == "publish_notices":
+            # Owners and occupiers are often private people: their addresses stay on the
+            # notices to them, out of the log the body and webhooks read.
+            owners = payload.get("owners_and_occupiers") or []
+            return {**payload, "owners_and_occupiers": [o.get("name") for o in owners]}
         return payload
 
     def recipients(self, run: Run, spec: NoticeSpec) -> list[Recipient]:

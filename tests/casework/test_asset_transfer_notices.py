@@ -21,6 +21,7 @@ from tests.casework.conftest import (
     move,
     notice_text,
     notices_of,
+    offer_made_atr,
     ok,
     open_for_representations,
     ready_to_decide,
@@ -530,7 +531,7 @@ def test_lapse_notice(world, app, session, clock):
     notice = _only(officer, ref, "lapse_notice")
     assert (notice["recipient"], notice["public"], notice["issued_on"]) == (
         "Kinghorn Community Trust",
-        False,
+        True,  # the outcome of a request is published (issue 4: outcomes)
         "2026-11-02",
     )
     text = notice_text(body, ref, notice)
@@ -541,3 +542,35 @@ def test_lapse_notice(world, app, session, clock):
     _assert_land(text)
     assert "Your asset transfer request has lapsed: no offer by the date in the notice" in flat
     assert "finally disposed of" in flat and "(section 84) no longer applies" in flat
+
+
+def test_outcome_notice_when_the_contract_is_concluded(world, clock):
+    """s.83(7): the contract concluded; the request is finally disposed of (s.84), and
+    the outcome is published and counted for the annual report (s.95)."""
+    body, officer = world.body, world.officer
+    ref = offer_made_atr(world, clock, officer, land=_hall(world))
+    move(clock, "2026-09-15")
+    ok(
+        officer.act(ref, "conclude_contract", {"concluded_on": "2026-09-14"}),
+        "ownership_transferred",
+    )
+    notice = _only(officer, ref, "outcome_notice")
+    assert (notice["recipient"], notice["public"], notice["issued_on"]) == (
+        "Kinghorn Community Trust",
+        True,
+        "2026-09-15",
+    )
+    text = notice_text(body, ref, notice)
+    flat = _flat(text)
+    _assert_header(
+        text,
+        ref,
+        "15 September 2026",
+        "Fife Council",
+        "Kinghorn Community Trust",
+        "s.83(7); s.84; s.95",
+    )
+    _assert_land(text)
+    assert "The contract for the transfer was concluded on 14 September 2026" in flat
+    assert "ownership of the land has been transferred to Kinghorn Community Trust" in flat
+    assert "finally disposed of (section 84)" in flat

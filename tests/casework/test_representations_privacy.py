@@ -339,3 +339,26 @@ def test_contact_details_never_appear_in_any_public_response(world, session, clo
     # The register withholds the body's own contact details too (often a volunteer's home).
     for where in ("/api/v1/register/documents", "/register/decisions.atom", "/register"):
         assert "secretary@kinghorn.test" not in after[where]
+
+
+def test_owners_contact_details_stay_out_of_the_event_log(world, clock):
+    """SSI 2016/357 reg 6: the notice goes to each owner and occupier, but their addresses
+    are not written to the timeline, which the body and the authority's webhooks read."""
+    move(clock, "2026-04-01")
+    ref = asset_request(world)
+    ok(world.body.act(ref, "submit"), "submitted")
+    ok(world.officer.act(ref, "validate"), "validated")
+    owner = {"name": "Ms A Tenant", "address": "7 Quiet Close, Kinghorn", "email": "a@tenant.test"}
+    ok(
+        world.officer.act(
+            ref,
+            "publish_notices",
+            {"representations_close": "2026-04-30", "owners_and_occupiers": [owner]},
+        ),
+        "representations_open",
+    )
+    timeline = world.body.get(f"/api/v1/cases/{ref}/events?page_size=200").get_data(as_text=True)
+    assert "Ms A Tenant" in timeline
+    assert "7 Quiet Close" not in timeline and "a@tenant.test" not in timeline
+    notices = world.officer.get(f"/api/v1/cases/{ref}/notices").json
+    assert any(n["recipient"] == "Ms A Tenant" for n in notices)  # the notice itself still goes
