@@ -33,17 +33,17 @@ from casework.models import (
 from casework.schemas import registry
 from casework.schemas.common import fill_today
 from casework.web import forms
+from casework.web.acting import attempt, perform_as
 from casework.web.community import authority_options, stored_answers
 from casework.web.forms import Problem
-from casework.web.pages import page
-from casework.web.session import signed_in
+from casework.web.pages import KIND_LABELS, page
+from casework.web.session import safe_next, signed_in
 from workflows import asset_transfer as atr
 from workflows import participation as pr
 from workflows.rules import Party
 
 bp = Blueprint("case_pages", __name__)
 
-KIND_LABELS = {pr.KIND: "Participation request", atr.KIND: "Asset transfer request"}
 EVENT_LABELS = {
     "case.created": "Draft started",
     "case.updated": "Draft changed",
@@ -198,20 +198,6 @@ def _offer(case: Case, party: Party, trigger: str):
     return offer
 
 
-def _perform(case: Case, trigger: str, data: dict, party: Party, version: int | None) -> None:
-    commands.perform(
-        db(),
-        case,
-        trigger,
-        data,
-        Actor.of(g.user),
-        party,
-        today=today(),
-        law=law(),
-        expected_version=version,
-    )
-
-
 def _preview(case: Case, trigger: str, data: dict, party: Party, version: int | None):
     """Run the action for real, note what it would issue and where it would lead, and roll
     it all back: the preview is exactly what confirming will do."""
@@ -219,7 +205,7 @@ def _preview(case: Case, trigger: str, data: dict, party: Party, version: int | 
     before = session.scalar(select(func.max(Notice.id)).where(Notice.case_id == case.id)) or 0
     workflow = kind_of(case).workflow
     try:
-        _perform(case, trigger, data, party, version)
+        perform_as(case, trigger, data, party, version)
         session.flush()
         issued = [
             {
@@ -285,7 +271,7 @@ def action(reference: str, trigger: str):
         try:
             data = fill_today(schema, load(schema, forms.payload(schema, request.form)), today())
             if intent == "confirm":
-                _perform(case, trigger, data, party, version_no)
+                perform_as(case, trigger, data, party, version_no)
                 commit()
                 flash(f"Done: {offer.label.lower()}.", "success")
                 return redirect(url_for("case_pages.case", reference=reference))
@@ -374,30 +360,26 @@ def document(reference: str, document_id: int):
 def upload(reference: str):
     case = visible_case(reference)
     _party(case)
-    back = request.form.get("return_to", "")
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("case_pages.case", reference=reference)
+    back = safe_next(request.form.get("return_to")) or url_for(
+        "case_pages.case", reference=reference
+    )
     sent = request.files.get("file")
-    try:
+    added = []
+
+    def attach() -> None:
         content = sent.stream.read(documents.MAX_BYTES + 1) if sent else b""
-        row = documents.attach(
-            db(),
-            case,
-            content,
-            sent.filename if sent else "",
-            Actor.of(g.user),
-            request.form.get("description", ""),
-        )
-        commit()
-    except ServiceError as exc:
-        db().rollback()
-        problem = forms.problem_from(exc)
+        name = sent.filename if sent else ""
+        description = request.form.get("description", "")
+        added.append(documents.attach(db(), case, content, name, Actor.of(g.user), description))
+
+    problem = attempt(attach)
+    if problem:
         flash(
             "The file was not added: " + " ".join(problem.fields.values() or problem.general),
             "error",
         )
-        return redirect(back)
-    flash(f"Added {row.filename}.", "success")
+    else:
+        flash(f"Added {added[0].filename}.", "success")
     return redirect(back)
 
 
@@ -411,24 +393,21 @@ def assign(reference: str):
     if who == "me":
         who = g.user.email
     version = request.form.get("version", "")
-    try:
-        assignment.assign(
+    back = safe_next(request.form.get("return_to")) or url_for(
+        "case_pages.case", reference=reference
+    )
+    problem = attempt(
+        lambda: assignment.assign(
             db(),
             case,
             who or None,
             Actor.of(g.user),
             expected_version=int(version) if version.isdigit() else None,
         )
-        commit()
-    except ServiceError as exc:
-        db().rollback()
-        flash(" ".join(forms.problem_from(exc).fields.values()) or exc.detail, "error")
-        return redirect(
-            request.form.get("return_to") or url_for("case_pages.case", reference=reference)
-        )
-    target = case.assigned_to.name or case.assigned_to.email if case.assigned_to else "nobody"
-    flash(f"{reference} is assigned to {target}.", "success")
-    back = request.form.get("return_to", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
-    return redirect(url_for("case_pages.case", reference=reference))
+    )
+    if problem:
+        flash(" ".join([*problem.fields.values(), *problem.general]), "error")
+    else:
+        who = case.assigned_to.name or case.assigned_to.email if case.assigned_to else "nobody"
+        flash(f"{reference} is assigned to {who}.", "success")
+    return redirect(back)

@@ -16,15 +16,15 @@ from sqlalchemy.orm import selectinload
 from casework import commands
 from casework.access import party_for, scope_cases
 from casework.api import load
-from casework.context import commit, db, law, today
-from casework.errors import ServiceError
+from casework.context import db, law, today
 from casework.eventlog import Actor
 from casework.kinds import KINDS, kind_of
 from casework.models import Authority, Case, Document, LandEntry
 from casework.schemas import registry
 from casework.web import forms
+from casework.web.acting import attempt, perform_as
 from casework.web.forms import Problem
-from casework.web.pages import page
+from casework.web.pages import KIND_LABELS, page
 from casework.web.session import COMMUNITY, signed_in
 from workflows import asset_transfer as atr
 from workflows import participation as pr
@@ -115,7 +115,6 @@ STEPS: dict[str, tuple[Step, ...]] = {
     ),
 }
 DOCUMENTS_STEP = "documents"
-KIND_LABELS = {pr.KIND: "Participation request", atr.KIND: "Asset transfer request"}
 
 
 def own_case(reference: str) -> Case:
@@ -240,16 +239,18 @@ def new_request_authority(kind: str):
             data = {"kind": kind, "authority": code}
             if kind == atr.KIND:
                 data["transfer_type"] = "lease"  # asked on the next page
-            try:
+            made: list[Case] = []
+
+            def create() -> None:
                 payload = load(registry.CREATE[kind](), data)
-                case = commands.create_case(db(), kind, payload, Actor.of(g.user), today=today())
-                commit()
-            except ServiceError as exc:
-                db().rollback()
-                problem = forms.problem_from(exc)
-            else:
+                made.append(
+                    commands.create_case(db(), kind, payload, Actor.of(g.user), today=today())
+                )
+
+            problem = attempt(create)
+            if not problem:
                 first = STEPS[kind][0].slug
-                return redirect(url_for("community.step", reference=case.reference, slug=first))
+                return redirect(url_for("community.step", reference=made[0].reference, slug=first))
     field = forms.FormField(
         "authority",
         "Which authority are you asking?",
@@ -341,14 +342,14 @@ def step(reference: str, slug: str):
     problem = Problem()
     if request.method == "POST":
         schema = registry.UPDATE[case.kind]()
-        try:
+
+        def save() -> None:
             data = load(schema, forms.payload(schema, request.form), partial=True)
             data = {k: v for k, v in data.items() if k in current.fields}
             commands.update_draft(db(), case, data, Actor.of(g.user), expected_version=_version())
-            commit()
-        except ServiceError as exc:
-            db().rollback()
-            problem = forms.problem_from(exc)
+
+        problem = attempt(save)
+        if problem:
             case = own_case(reference)
         else:
             if request.form.get("go") == "later":
@@ -422,24 +423,10 @@ def check(reference: str):
         return redirect(url_for("case_pages.case", reference=reference))
     problem = Problem()
     if request.method == "POST":
-        try:
-            commands.perform(
-                db(),
-                case,
-                "submit",
-                {},
-                Actor.of(g.user),
-                Party.BODY,
-                today=today(),
-                law=law(),
-                expected_version=_version(),
-            )
-            commit()
+        problem = attempt(lambda: perform_as(case, "submit", {}, Party.BODY, _version()))
+        if not problem:
             return redirect(url_for("community.submitted", reference=reference))
-        except ServiceError as exc:
-            db().rollback()
-            problem = forms.problem_from(exc)
-            case = own_case(reference)
+        case = own_case(reference)
     ctx = commands.context_for(case, today(), law())
     submit = next(
         (
@@ -483,20 +470,10 @@ def submitted(reference: str):
 def discard(reference: str):
     """Withdrawing a draft is the workflow's own withdraw action."""
     case = own_case(reference)
-    try:
-        commands.perform(
-            db(),
-            case,
-            "withdraw",
-            {"reason": "draft withdrawn"},
-            Actor.of(g.user),
-            Party.BODY,
-            today=today(),
-            law=law(),
-        )
-        commit()
-    except ServiceError as exc:
-        db().rollback()
-        abort(exc.status, exc.detail)
+    problem = attempt(
+        lambda: perform_as(case, "withdraw", {"reason": "draft withdrawn"}, Party.BODY)
+    )
+    if problem:
+        abort(problem.status, " ".join(problem.general))
     flash(f"{reference} was withdrawn.", "success")
     return redirect(url_for("community.dashboard"))

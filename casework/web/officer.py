@@ -21,7 +21,7 @@ from casework.assignment import colleagues
 from casework.context import db, today
 from casework.kinds import KINDS, kind_of
 from casework.models import Case, DeadlineRow, User
-from casework.web.pages import page
+from casework.web.pages import KIND_LABELS, page
 from casework.web.session import AUTHORITY, signed_in
 from workflows.calendars import SCOTTISH_BANK_HOLIDAYS
 from workflows.periods import working_days_beginning_with
@@ -29,7 +29,6 @@ from workflows.periods import working_days_beginning_with
 bp = Blueprint("officer", __name__)
 PAGE_SIZE = 25
 SOON_WORKING_DAYS = 5
-KIND_LABELS = {k: v.workflow.title for k, v in KINDS.items()}
 
 
 def soon_horizon(day: dt.date) -> dt.date:

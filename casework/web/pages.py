@@ -6,7 +6,11 @@ from typing import Any
 
 from flask import render_template
 
+from casework.kinds import KINDS
 from casework.web.forms import FormField, Problem
+
+# "Participation request", "Asset transfer request": each workflow's own title.
+KIND_LABELS = {name: kind.workflow.title for name, kind in KINDS.items()}
 
 
 def error_entries(problem: Problem | None, form_fields: list[FormField] | None) -> list:

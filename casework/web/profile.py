@@ -6,10 +6,10 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 
 from casework import bodies as body_commands
 from casework.api import load
-from casework.context import commit, db, law
-from casework.errors import ServiceError
+from casework.context import db, law
 from casework.schemas.bodies import CommunityBodySchema
 from casework.web import forms
+from casework.web.acting import attempt
 from casework.web.forms import Problem
 from casework.web.pages import page
 from casework.web.session import COMMUNITY, signed_in
@@ -32,19 +32,19 @@ def organisation():
     title = "Your organisation" if body else "Tell us about your organisation"
     problem = Problem()
     if request.method == "POST":
-        try:
+
+        def save() -> None:
             data = load(schema, forms.payload(schema, request.form), partial=body is not None)
             if body is None:
-                body = body_commands.create_body(db(), data, g.user)
+                body_commands.create_body(db(), data, g.user)
             else:
                 body_commands.update_body(db(), body, data, g.user)
-            commit()
+
+        problem = attempt(save)
+        if not problem:
             flash("Your organisation's details are saved.", "success")
             return redirect(url_for("profile.eligibility"))
-        except ServiceError as exc:
-            db().rollback()
-            problem = forms.problem_from(exc)
-            body = g.user.community_body
+        body = g.user.community_body
     values = request.form if request.method == "POST" else (schema.dump(body) if body else {})
     form_fields = forms.build(schema, values=values, errors=problem.fields)
     return page(

@@ -12,29 +12,26 @@ from flask import Blueprint, Response, abort, redirect, request, stream_with_con
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from casework import commands
 from casework import land as land_register
 from casework import register as decisions
+from casework.api import load
+from casework.api.pagination import paginate
 from casework.api.register import RegisterQuery
 from casework.api.representations import open_query
-from casework.context import commit, db, law, services, today
-from casework.errors import ServiceError
+from casework.context import db, law, services, today
 from casework.eventlog import Actor
 from casework.models import AssetTransferRequest, Authority, LandEntry, RegisterRecord
 from casework.schemas.asset_transfer import MakeRepresentation
 from casework.schemas.land import LandQuerySchema
 from casework.web import forms
+from casework.web.acting import attempt, perform_as
 from casework.web.forms import Problem
-from casework.web.pages import page
+from casework.web.pages import KIND_LABELS, page
 from workflows import asset_transfer as atr
 from workflows.rules import Party
 
 bp = Blueprint("public", __name__)
 
-KIND_LABELS = {
-    "participation_request": "Participation request",
-    "asset_transfer_request": "Asset transfer request",
-}
 OUTCOMES = [
     ("agreed", "Agreed"),
     ("refused", "Refused"),
@@ -105,8 +102,6 @@ def register():
     records, total = [], 0
     if not problem:
         query = decisions.query(args, decisions_only=True)
-        from casework.api.pagination import paginate
-
         result = paginate(db(), query, page_no, PAGE_SIZE)
         records, total = result["items"], result["total"]
     feed_args = {k: v for k, v in request.args.items() if k not in ("page", "sort") and v}
@@ -230,25 +225,15 @@ def representation(reference: str):
     problem = Problem()
     if request.method == "POST":
         data = forms.payload(schema, request.form)
-        try:
-            from casework.api import load
-
-            commands.perform(
-                db(),
-                case,
-                "make_representation",
-                load(schema, data),
-                Actor("member of the public"),
-                Party.PUBLIC,
-                today=today(),
-                law=law(),
+        public = Actor("member of the public")
+        problem = attempt(
+            lambda: perform_as(
+                case, "make_representation", load(schema, data), Party.PUBLIC, actor=public
             )
-            commit()
+        )
+        if not problem:
             return redirect(url_for("public.representation_sent", reference=reference))
-        except ServiceError as exc:
-            db().rollback()
-            problem = forms.problem_from(exc)
-            case = _open_case(reference)
+        case = _open_case(reference)
     fields_ = forms.build(
         schema,
         kind=atr.KIND,
@@ -281,8 +266,6 @@ def land():
     page_no = int(args.get("page", 1))
     entries, total = [], 0
     if not problem:
-        from casework.api.pagination import paginate
-
         query = land_register.search(
             select(LandEntry),
             authority=args.get("authority"),
