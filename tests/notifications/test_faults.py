@@ -183,8 +183,12 @@ def test_the_same_message_delivered_twice_has_no_effect(pipeline_factory, namesp
     workers = start_workers(rt.broker, threads=2, webhook_threads=1)
     try:
         relay(rt.sessions, lambda e, s: deliver.send(e, s), rt.redispatch_after)
-        rt.broker.join("default", timeout=30_000)
-        assert box.count() == 2 and pipeline.count(RegisterRecord) == 1
+        # The commit's own nudge may have relayed the rows first: wait for the work itself.
+        wait_for(
+            lambda: box.count() == 2 and pipeline.count(RegisterRecord) == 1,
+            30,
+            "the decision's email and register record",
+        )
 
         with pipeline.sessions() as s:
             event_id = s.scalar(select(Notice.event_id).where(Notice.kind == "decision_notice"))
