@@ -44,9 +44,10 @@ def text_to_html(text: str, title: str) -> str:
     )
 
 
-def text_to_fragment(text: str) -> str:
+def text_to_fragment(text: str, top: int = 1) -> str:
     """HTML for a notice's text: '# ' and '## ' headings, '- ' lists, paragraphs; all
-    text escaped."""
+    text escaped. `top` is the level of a '# ' heading, so a notice shown inside a page
+    keeps that page's heading order."""
     parts = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = block.split("\n")
@@ -54,9 +55,9 @@ def text_to_fragment(text: str) -> str:
             items = "".join(f"<li>{escape(line[2:])}</li>" for line in lines)
             parts.append(f"<ul>{items}</ul>")
         elif len(lines) == 1 and lines[0].startswith("# "):
-            parts.append(f"<h1>{escape(lines[0][2:])}</h1>")
+            parts.append(f"<h{top}>{escape(lines[0][2:])}</h{top}>")
         elif len(lines) == 1 and lines[0].startswith("## "):
-            parts.append(f"<h2>{escape(lines[0][3:])}</h2>")
+            parts.append(f"<h{top + 1}>{escape(lines[0][3:])}</h{top + 1}>")
         else:
             parts.append("<p>" + "<br>\n".join(str(escape(line)) for line in lines) + "</p>")
     return "\n".join(parts) + "\n"

@@ -35,6 +35,13 @@ def paragraphs(text: str | None) -> Markup:
     return Markup("".join(f"<p>{escape(p).replace(chr(10), Markup('<br>'))}</p>" for p in parts))
 
 
+def notice_html(text: str | None, top: int = 2) -> Markup:
+    """A notice's text as HTML within a page, its headings below the page's own."""
+    from casework.notices import text_to_fragment
+
+    return Markup(text_to_fragment(text or "", top=top))
+
+
 def init_web(app: Flask) -> None:
     from casework.web import accounts, cases, community, officer, profile, public
 
@@ -44,6 +51,7 @@ def init_web(app: Flask) -> None:
         app.register_blueprint(bp)
     app.jinja_env.filters["longdate"] = longdate
     app.jinja_env.filters["paragraphs"] = paragraphs
+    app.jinja_env.filters["notice_html"] = notice_html
     app.jinja_env.globals["today"] = today
 
     @app.errorhandler(HTTPException)
