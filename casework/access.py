@@ -68,3 +68,17 @@ def scope_bodies(query: Select, user: User | None) -> Select:
             )
         )
     return query.where(false())
+
+
+# Notices to owners and occupiers carry private people's names and addresses: they are the
+# authority's to see, not the body's (SSI 2016/357 reg 6).
+PRIVATE_ADDRESSEES = ("owners_and_occupiers",)
+
+
+def scope_notices(query: Select, user: User | None, case: Case) -> Select:
+    """Limit a query on a case's notices to those `user` may read."""
+    from casework.models import Notice
+
+    if party_for(user, case) is Party.AUTHORITY or (user is not None and user.role == Role.ADMIN):
+        return query
+    return query.where(Notice.recipient_role.not_in(PRIVATE_ADDRESSEES))

@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask, g, request
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from casework import extensions
 from casework.api import init_api
@@ -14,7 +16,14 @@ from casework.clock import Clock
 from casework.config import Settings
 from casework.context import Services, close_session, db
 from casework.db import make_engine, make_sessionmaker
+from casework.errors import Invalid
 from casework.web import init_web
+
+
+class BoundedInt(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(
@@ -27,6 +36,11 @@ def create_app(
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    # Ids in URLs fit the database's integers: a longer number is simply not found.
+    app.url_map.converters["int"] = BoundedInt
     engine = make_engine(settings.database_url) if sessions is None else sessions.kw["bind"]
     app.extensions["casework"] = Services(
         settings=settings,
@@ -37,6 +51,16 @@ def create_app(
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)
+
+    @app.before_request
+    def _refuse_nul():
+        """PostgreSQL text cannot hold NUL: refuse it up front, as a 422, not a 500."""
+        sent = [request.path, *(v for _, vs in request.args.lists() for v in vs)]
+        sent += [v for _, vs in request.form.lists() for v in vs]  # files are not in .form
+        if request.is_json and b"\\u0000" in request.get_data():
+            sent.append("\x00")
+        if any("\x00" in v for v in sent):
+            raise Invalid({"_schema": ["Text may not contain the NUL character."]})
 
     @app.before_request
     def _identify():

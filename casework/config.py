@@ -48,6 +48,10 @@ class Settings:
     job_max_retries: int = 8
     job_min_backoff_ms: int = 2_000
     job_max_backoff_ms: int = 300_000
+    # How many proxies (a platform router, a load balancer) stand in front of `web`: their
+    # X-Forwarded-For and -Proto are then trusted, so the sign-in limit counts real
+    # addresses and HSTS is sent over HTTPS. 0 trusts no such header.
+    trusted_proxies: int = 0
 
     @property
     def embedded(self) -> bool:
@@ -95,6 +99,7 @@ class Settings:
             job_max_retries=_positive(env, "JOB_MAX_RETRIES", 8),
             job_min_backoff_ms=_positive(env, "JOB_MIN_BACKOFF_MS", 2_000),
             job_max_backoff_ms=_positive(env, "JOB_MAX_BACKOFF_MS", 300_000),
+            trusted_proxies=_count(env, "TRUSTED_PROXIES"),
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings
@@ -118,6 +123,16 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number") from exc
     if value < 1:
         raise ConfigError(f"{name} must be above 0")
+    return value
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    try:
+        value = int(env.get(name, 0) or 0)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number") from exc
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 or more")
     return value
 
 

@@ -50,13 +50,15 @@ def _office(content: bytes) -> str | None:
     try:
         with zipfile.ZipFile(BytesIO(content)) as z:
             names = set(z.namelist())
-            if "mimetype" in names:
-                declared = z.read("mimetype").decode("ascii", "replace").strip()
+            if "mimetype" in names and z.getinfo("mimetype").file_size <= 100:
+                # Read at most 100 bytes: a crafted entry must not inflate in memory.
+                with z.open("mimetype") as entry:
+                    declared = entry.read(100).decode("ascii", "replace").strip()
                 if declared == "application/vnd.oasis.opendocument.text":
                     return declared
             if "word/document.xml" in names and "[Content_Types].xml" in names:
                 return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    except (zipfile.BadZipFile, OSError, KeyError):
+    except Exception:  # corrupt, encrypted or exotic archives are simply not accepted
         return None
     return None
 

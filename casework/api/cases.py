@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import joinedload
 
 from casework import case_view, commands
-from casework.access import party_for, scope_cases
+from casework.access import party_for, scope_cases, scope_notices
 from casework.api import json_body, load
 from casework.api.pagination import paginate
 from casework.context import commit, current_user, db, law, today
@@ -252,7 +252,8 @@ def events(args, reference: str):
 def notices(reference: str):
     """The notices issued on the case."""
     case = load_case(reference)
-    return db().scalars(select(Notice).where(Notice.case_id == case.id).order_by(Notice.id))
+    query = select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)
+    return db().scalars(scope_notices(query, current_user(), case))
 
 
 @blp.route("/<reference>/notices/<int:notice_id>")
@@ -265,7 +266,8 @@ def notices(reference: str):
 def notice(reference: str, notice_id: int):
     """One notice, as HTML, plain text or JSON."""
     case = load_case(reference)
-    row = db().scalar(select(Notice).where(Notice.case_id == case.id, Notice.id == notice_id))
+    query = select(Notice).where(Notice.case_id == case.id, Notice.id == notice_id)
+    row = db().scalar(scope_notices(query, current_user(), case))
     if row is None:
         raise NotFound("There is no such notice on this case.")
     wanted = request.args.get("format") or request.accept_mimetypes.best_match(

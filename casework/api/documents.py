@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -52,7 +54,10 @@ def document_of(case: Case, document_id: int) -> Document:
 def download(row: Document) -> Response:
     """The stored bytes, as the type they were found to be, always as an attachment."""
     response = Response(row.content, mimetype=row.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{row.filename}"'
+    fallback = row.filename.encode("ascii", "replace").decode().replace("?", "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(row.filename)}"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

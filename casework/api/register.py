@@ -39,7 +39,10 @@ class RegisterQuery(PageSchema):
     )
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
-    q = fields.String(metadata={"description": "words in the title, body or reference"})
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "words in the title, body or reference"},
+    )
     sort = fields.String(
         load_default="newest", validate=validate.OneOf(["newest", "oldest", "authority"])
     )

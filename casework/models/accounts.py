@@ -25,4 +25,7 @@ class SignInAttempt(Base):
     email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # sign_in, or password_reset: resets are limited on their own, so asking for reset
+    # links never locks anyone out of signing in.
+    purpose: Mapped[str] = mapped_column(String(20), default="sign_in", server_default="sign_in")
     attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)

@@ -94,8 +94,13 @@ class LandSchema(Schema):
 
 class LandQuerySchema(PageSchema):
     authority = fields.String(metadata={"description": "an authority code"})
-    place = fields.String(metadata={"description": "words in the address"})
-    q = fields.String(metadata={"description": "words in the name, address or description"})
+    place = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "words in the address"}
+    )
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "words in the name, address or description"},
+    )
     frozen = fields.Boolean()
     include_retired = fields.Boolean(load_default=False)
 

@@ -7,6 +7,10 @@ password was wrong.
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
+import time
+
 import pyotp
 from flask import Blueprint, flash, g, redirect, request, url_for
 from flask import session as cookie
@@ -41,6 +45,23 @@ from casework.web.session import (
 bp = Blueprint("accounts", __name__)
 ISSUER = "Community empowerment casework"
 WRONG = "The email address or password is not right."
+RESET = "password_reset"
+
+
+def accept_code(user: User, code: str, secret: str | None = None) -> str | None:
+    """Check a one-time code, and use it up: each 30-second step's code works once.
+    Returns what is wrong, or None when the code is accepted."""
+    totp = pyotp.TOTP(secret or user.totp_secret)
+    now = time.time()
+    for drift in (0, -1, 1):  # this step, or one either side for a slow clock
+        at = now + drift * totp.interval
+        if hmac.compare_digest(totp.at(at), code):
+            step = totp.timecode(dt.datetime.fromtimestamp(at, dt.UTC))
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return "That code has already been used. Wait for the next one."
+            user.totp_last_step = step
+            return None
+    return "That code is not right. Enter the code your app shows now."
 
 
 class SignInSchema(Schema):
@@ -48,9 +69,25 @@ class SignInSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+SIX_DIGITS = validate.Regexp(r"^\d{6}$", error="Enter the 6-digit code.")
+
+
 class CodeSchema(Schema):
+    code = fields.String(required=True, validate=SIX_DIGITS)
+
+
+class ReplaceCodeSchema(Schema):
+    """Moving codes to a new app needs a code from the current one first."""
+
+    current_code = fields.String(
+        required=True,
+        validate=SIX_DIGITS,
+        metadata={"description": "the code your current app shows"},
+    )
     code = fields.String(
-        required=True, validate=validate.Regexp(r"^\d{6}$", error="Enter the 6-digit code.")
+        required=True,
+        validate=SIX_DIGITS,
+        metadata={"description": "the code the new app shows, once you have added the key"},
     )
 
 
@@ -129,10 +166,12 @@ def code():
     session = db()
     if not problem and sign_in_blocked(session, user.email, ip):
         problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
-    if not problem and not pyotp.TOTP(user.totp_secret).verify(data["code"], valid_window=1):
+    wrong = accept_code(user, data["code"]) if not problem else None
+    if wrong:
+        session.rollback()
         record_attempt(session, user.email, ip, False)
         session.commit()
-        problem = Problem({"code": "That code is not right. Enter the code your app shows now."})
+        problem = Problem({"code": wrong})
     if problem:
         return _form_page("web/accounts/code.html", title, CodeSchema(), problem, next=nxt)
     record_attempt(session, user.email, ip, True)
@@ -192,11 +231,11 @@ def forgot():
         return _form_page("web/accounts/forgot.html", title, EmailSchema(), problem)
     email = data["email"].strip().lower()
     session = db()
-    if sign_in_blocked(session, email, client_ip()):
+    if sign_in_blocked(session, email, client_ip(), RESET):
         problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
         return _form_page("web/accounts/forgot.html", title, EmailSchema(), problem)
     user = session.scalar(select(User).where(User.email == email, User.active.is_(True)))
-    record_attempt(session, email, client_ip(), False)  # counts towards the limit
+    record_attempt(session, email, client_ip(), False, RESET)  # counts towards its limit
     if user is not None:
         # The email goes out from the event pipeline, which makes the link itself, so the
         # link's secret is never stored.
@@ -252,13 +291,24 @@ def two_factor():
         "required": user.role == "manager",
         "enabled": bool(user.totp_secret),
     }
+    schema = ReplaceCodeSchema() if user.totp_secret else CodeSchema()
     if request.method == "GET":
-        return _form_page("web/accounts/two_factor.html", title, CodeSchema(), **ctx)
-    data, problem = _load(CodeSchema())
-    if not problem and not pyotp.TOTP(secret).verify(data["code"], valid_window=1):
-        problem = Problem({"code": "That code is not right. Check the key and try the new code."})
+        return _form_page("web/accounts/two_factor.html", title, schema, **ctx)
+    data, problem = _load(schema)
+    if not problem and user.totp_secret:
+        wrong = accept_code(user, data["current_code"])
+        if wrong:
+            problem = Problem({"current_code": wrong.replace("That code", "The current code")})
+    if not problem:
+        user.totp_last_step = None  # a new key starts afresh, and its first code is used
+        wrong = accept_code(user, data["code"], secret)
+        if wrong:
+            problem = Problem(
+                {"code": wrong.replace("Enter the code", "Check the key and enter the code")}
+            )
     if problem:
-        return _form_page("web/accounts/two_factor.html", title, CodeSchema(), problem, **ctx)
+        db().rollback()
+        return _form_page("web/accounts/two_factor.html", title, schema, problem, **ctx)
     user.totp_secret = secret
     record(db(), None, "account.totp_enabled", Actor.of(user), {"user_id": user.id})
     commit()

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from sqlalchemy import func, select
 
 from casework import assignment, case_view, commands, documents
-from casework.access import party_for, scope_cases
+from casework.access import party_for, scope_cases, scope_notices
 from casework.api import load
 from casework.api.documents import document_of, download
 from casework.context import commit, db, law, today
@@ -109,7 +109,9 @@ def case(reference: str):
         select(Event).where(Event.case_id == case.id).order_by(Event.id.desc()).limit(500)
     ).all()
     notices = session.scalars(
-        select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)
+        scope_notices(
+            select(Notice).where(Notice.case_id == case.id).order_by(Notice.id), g.user, case
+        )
     ).all()
     docs = session.scalars(
         select(Document).where(Document.case_id == case.id).order_by(Document.id)
@@ -264,8 +266,7 @@ def action(reference: str, trigger: str):
     schema = registry.ACTIONS[case.kind][trigger]()
     options = _options(case, trigger)
     intent = request.form.get("intent", "form")
-    version = request.form.get("version", "")
-    version_no = int(version) if version.isdigit() else case.version
+    version_no = forms.whole_number(request.form.get("version")) or case.version
     problem, preview, after = Problem(), None, None
     if request.method == "POST" and intent != "form":
         try:
@@ -329,7 +330,8 @@ def action(reference: str, trigger: str):
 @signed_in()
 def notice(reference: str, notice_id: int):
     case = visible_case(reference)
-    row = db().scalar(select(Notice).where(Notice.case_id == case.id, Notice.id == notice_id))
+    query = select(Notice).where(Notice.case_id == case.id, Notice.id == notice_id)
+    row = db().scalar(scope_notices(query, g.user, case))
     if row is None:
         abort(404)
     served = [
@@ -345,6 +347,7 @@ def notice(reference: str, notice_id: int):
         case=case,
         notice=row,
         served=served,
+        party=str(_party(case)),
         label=f"{KIND_LABELS[case.kind]} {case.reference}",
     )
 
@@ -392,7 +395,7 @@ def assign(reference: str):
     who = request.form.get("assignee", "")
     if who == "me":
         who = g.user.email
-    version = request.form.get("version", "")
+    version = forms.whole_number(request.form.get("version"))
     back = safe_next(request.form.get("return_to")) or url_for(
         "case_pages.case", reference=reference
     )
@@ -402,7 +405,7 @@ def assign(reference: str):
             case,
             who or None,
             Actor.of(g.user),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=version,
         )
     )
     if problem:

@@ -344,7 +344,8 @@ def step(reference: str, slug: str):
         schema = registry.UPDATE[case.kind]()
 
         def save() -> None:
-            data = load(schema, forms.payload(schema, request.form), partial=True)
+            posted = forms.payload(schema, request.form, blanks=True)
+            data = load(schema, posted, partial=True)
             data = {k: v for k, v in data.items() if k in current.fields}
             commands.update_draft(db(), case, data, Actor.of(g.user), expected_version=_version())
 
@@ -378,8 +379,7 @@ def step(reference: str, slug: str):
 
 
 def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    return forms.whole_number(request.form.get("version"))
 
 
 def documents_step(case: Case):

@@ -22,7 +22,7 @@ from workflows import participation as pr
 from workflows.eligibility import LEGAL_FORM_LABELS
 
 # Rows offered for a list of people (owners and occupiers), without JavaScript.
-LIST_ROWS = 4
+LIST_ROWS = 6
 
 # How choices read, for each kind of case ("*" for all). These are the law's own lists
 # from workflows/, not a second list of what an action accepts.
@@ -310,9 +310,12 @@ def _get_list(values: Any, name: str) -> list[str] | str:
     return [str(v) for v in stored] if isinstance(stored, list) else str(stored)
 
 
-def payload(schema: Schema, form: MultiDict, *, prefix: str = "") -> dict[str, Any]:
+def payload(
+    schema: Schema, form: MultiDict, *, prefix: str = "", blanks: bool = False
+) -> dict[str, Any]:
     """The JSON payload the API would receive for this posted form. Empty answers are left
-    out, so the schema's own defaults and 'required' messages apply."""
+    out, so the schema's own defaults and 'required' messages apply; with `blanks` (an edit
+    of stored answers) a field posted empty is sent as cleared: "" or null."""
     out: dict[str, Any] = {}
     for name, f in schema.fields.items():
         if f.dump_only:
@@ -346,7 +349,18 @@ def payload(schema: Schema, form: MultiDict, *, prefix: str = "") -> dict[str, A
             value = value.strip() if isinstance(value, str) else value
             if value != "":
                 out[name] = value
+            elif blanks and full in form:
+                out[name] = None if f.allow_none else ""
     return out
+
+
+def whole_number(raw: str | None, largest: int = 2**31 - 1) -> int | None:
+    """A posted or queried whole number, or None: ASCII digits only ('²' is a digit to
+    Python, not to int()), and no bigger than the database holds."""
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= largest:
+        return int(raw)
+    return None
 
 
 def flatten(errors: Any, prefix: str = "") -> dict[str, str]:

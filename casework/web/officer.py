@@ -21,6 +21,7 @@ from casework.assignment import colleagues
 from casework.context import db, today
 from casework.kinds import KINDS, kind_of
 from casework.models import Case, DeadlineRow, User
+from casework.web.forms import whole_number
 from casework.web.pages import KIND_LABELS, page
 from casework.web.session import AUTHORITY, signed_in
 from workflows.calendars import SCOTTISH_BANK_HOLIDAYS
@@ -91,7 +92,7 @@ def queue():
     if not show_closed and not args.get("state"):
         query = query.where(Case.closed_on.is_(None))
     query = query.order_by(Case.next_due_date.is_(None), Case.next_due_date, Case.id)
-    page_no = max(1, int(args["page"])) if args.get("page", "").isdigit() else 1
+    page_no = min(max(1, whole_number(args.get("page")) or 1), 100_000)
     result = paginate(db(), query, page_no, PAGE_SIZE, scalars=False)
     rows = []
     for row in result["items"]:
@@ -170,6 +171,7 @@ def summary(day: dt.date, horizon: dt.date) -> dict:
     closed_this_year = session.scalar(
         select(func.count()).where(
             Case.authority_id == authority_id,
+            Case.submitted_at.is_not(None),  # a body's withdrawn draft was never the authority's
             Case.closed_on >= dt.date(day.year if day.month > 3 else day.year - 1, 4, 1),
         )
     )

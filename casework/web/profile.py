@@ -34,7 +34,8 @@ def organisation():
     if request.method == "POST":
 
         def save() -> None:
-            data = load(schema, forms.payload(schema, request.form), partial=body is not None)
+            posted = forms.payload(schema, request.form, blanks=body is not None)
+            data = load(schema, posted, partial=body is not None)
             if body is None:
                 body_commands.create_body(db(), data, g.user)
             else:

@@ -122,6 +122,15 @@ def register():
     )
 
 
+def cell_safe(*cells) -> list:
+    """A spreadsheet runs a cell starting with = + - @ as a formula: such text is written
+    with a leading apostrophe, so a body's name can never become a formula."""
+    return [
+        f"'{c}" if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r") else c
+        for c in cells
+    ]
+
+
 @bp.get("/register/decisions.csv")
 def register_csv():
     """Streamed from the database a batch at a time: a million rows never sit in memory."""
@@ -139,7 +148,7 @@ def register_csv():
         try:
             for record in session.scalars(query):
                 writer.writerow(
-                    (
+                    cell_safe(
                         record.id,
                         decisions.permalink(base, record),
                         record.reference,
@@ -253,7 +262,10 @@ def representation(reference: str):
 @bp.get("/representations/<reference>/sent")
 def representation_sent(reference: str):
     case = db().scalar(
-        select(AssetTransferRequest).where(AssetTransferRequest.reference == reference)
+        select(AssetTransferRequest).where(
+            AssetTransferRequest.reference == reference,
+            AssetTransferRequest.notice_date.is_not(None),  # published, so public
+        )
     )
     if case is None:
         abort(404)

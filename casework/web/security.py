@@ -90,16 +90,21 @@ def client_ip() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
-def sign_in_blocked(db: Session, email: str, ip: str) -> bool:
-    """True when this email or this address has failed too often lately."""
+def sign_in_blocked(db: Session, email: str, ip: str, purpose: str = "sign_in") -> bool:
+    """True when this email or this address has failed too often lately, for this purpose
+    (signing in, or asking for reset links: one never locks the other out)."""
     since = now() - WINDOW
     failures = select(func.count()).where(
-        SignInAttempt.succeeded.is_(False), SignInAttempt.attempted_at >= since
+        SignInAttempt.purpose == purpose,
+        SignInAttempt.succeeded.is_(False),
+        SignInAttempt.attempted_at >= since,
     )
     by_email = db.scalar(failures.where(SignInAttempt.email == email))
     by_ip = db.scalar(failures.where(SignInAttempt.ip == ip))
     return by_email >= MAX_FAILURES_PER_EMAIL or by_ip >= MAX_FAILURES_PER_IP
 
 
-def record_attempt(db: Session, email: str, ip: str, succeeded: bool) -> None:
-    db.add(SignInAttempt(email=email[:254], ip=ip, succeeded=succeeded))
+def record_attempt(
+    db: Session, email: str, ip: str, succeeded: bool, purpose: str = "sign_in"
+) -> None:
+    db.add(SignInAttempt(email=email[:254], ip=ip, succeeded=succeeded, purpose=purpose))

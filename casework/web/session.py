@@ -13,6 +13,7 @@ import hmac
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
@@ -31,10 +32,7 @@ def fingerprint(user: User) -> str:
 
 
 def sign_in(user: User) -> None:
-    csrf = session.get("csrf_token")
-    session.clear()  # a fresh session: nothing from before sign-in carries over
-    if csrf:
-        session["csrf_token"] = csrf
+    session.clear()  # a fresh session, and a fresh CSRF token: nothing carries over
     session["uid"] = user.id
     session["fp"] = fingerprint(user)
     session.permanent = True
@@ -42,10 +40,7 @@ def sign_in(user: User) -> None:
 
 def hold_for_code(user: User) -> None:
     """Password right; now the one-time code."""
-    csrf = session.get("csrf_token")
     session.clear()
-    if csrf:
-        session["csrf_token"] = csrf
     session["pending_uid"] = user.id
     session["pending_fp"] = fingerprint(user)
     session["pending_at"] = int(time.time())
@@ -120,7 +115,11 @@ def home_for(user: User | None) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site, never another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site, never another host: no scheme, no host, no control
+    characters or backslashes that a browser might read as '//'."""
+    if not target or any(c <= " " or c in "\x7f\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

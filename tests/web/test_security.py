@@ -4,6 +4,7 @@ limit, one-time codes for managers, password reset links, and 404 for what is no
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
@@ -194,9 +195,10 @@ def test_managers_must_use_one_time_codes(browser_client, world: World, session)
         .group(1)
         .replace(" ", "")
     )
+    moment = time.time()  # codes are made for fixed moments, so a step boundary is no race
     done = browser_client.post(
         "/account/two-factor",
-        data={"csrf_token": token_of(page), "code": pyotp.TOTP(secret).now()},
+        data={"csrf_token": token_of(page), "code": pyotp.TOTP(secret).at(moment)},
     )
     assert done.status_code == 302
     assert browser_client.get("/queue").status_code == 200
@@ -209,11 +211,39 @@ def test_managers_must_use_one_time_codes(browser_client, world: World, session)
     page = fresh.get("/sign-in/code").get_data(as_text=True)
     bad = fresh.post("/sign-in/code", data={"csrf_token": token_of(page), "code": "123456"})
     assert bad.status_code == 422
-    good = fresh.post(
-        "/sign-in/code", data={"csrf_token": token_of(page), "code": pyotp.TOTP(secret).now()}
+    # The setup used this step's code: it is spent. The next step's code is accepted.
+    spent = fresh.post(
+        "/sign-in/code", data={"csrf_token": token_of(page), "code": pyotp.TOTP(secret).at(moment)}
     )
+    assert "already been used" in spent.get_data(as_text=True)
+    next_code = pyotp.TOTP(secret).at(moment + 30)
+    good = fresh.post("/sign-in/code", data={"csrf_token": token_of(page), "code": next_code})
     assert good.status_code == 302 and good.headers["Location"] == "/queue"
     assert "Caseload summary" in fresh.get("/queue").get_data(as_text=True)
+
+    # A code works once: the same code again, from another browser, is refused.
+    again = browser_client.application.test_client()
+    again.environ_base["wsgi.url_scheme"] = "https"
+    sign_in(again, world.manager.email)
+    page = again.get("/sign-in/code").get_data(as_text=True)
+    reused = again.post("/sign-in/code", data={"csrf_token": token_of(page), "code": next_code})
+    assert reused.status_code == 422 and "already been used" in reused.get_data(as_text=True)
+    assert again.get("/queue").status_code == 302
+
+    # Moving codes to a new app needs the current app's code.
+    page = fresh.get("/account/two-factor").get_data(as_text=True)
+    assert 'name="current_code"' in page
+    new_secret = re.search(r'<strong class="casework-key">([A-Z2-7 ]+)</strong>', page).group(1)
+    new_secret = new_secret.replace(" ", "")
+    refused = fresh.post(
+        "/account/two-factor",
+        data={"csrf_token": token_of(page), "code": pyotp.TOTP(new_secret).now()},
+    )
+    assert refused.status_code == 422
+    session.expire_all()
+    assert session.scalar(select(User).where(User.email == world.manager.email)).totp_secret == (
+        secret
+    )
 
 
 def test_a_password_reset_link_works_once_and_signs_out_old_sessions(
