@@ -15,7 +15,7 @@ from casework.eventlog import Actor
 from casework.models import Case, CommunityBody, User
 from tests.casework.conftest import ALL_TRUE, REQUEST
 from tests.web.conftest import PASSWORD, Visit
-from tests.web.test_journeys import click, considerations, sign_in
+from tests.web.test_journeys import choose, click, considerations, sign_in
 from workflows import participation as pr
 from workflows.machine import Law
 from workflows.rules import Party
@@ -62,9 +62,7 @@ def test_missing_information_is_asked_for_and_sent_back(visit, site):
     officer = visit("officer")
     sign_in(officer, "officer@fife.test")
     page = open_action(officer, ref, "Send a missing-items notice")
-    page.get_by_label("Why the body should take part in the outcome improvement process").check(
-        force=True
-    )
+    choose(page, "Why the body should take part in the outcome improvement process")
     click(officer, "Continue")
     notice = page.locator(".casework-notice")
     expect(notice).to_contain_text("why the body should take part")
@@ -108,7 +106,7 @@ def test_an_extension_and_a_concurrent_edit(visit, site):
 
     # The officer fills in the decision while a colleague changes the case.
     page = open_action(officer, ref, "Decide the request")
-    page.get_by_label("Refuse the request").check(force=True)
+    choose(page, "Refuse the request")
     page.get_by_label("Reasons", exact=True).fill("The service is closing in June.")
     considerations(page, pr.CONSIDERATIONS)
     click(officer, "Continue")

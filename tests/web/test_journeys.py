@@ -13,7 +13,7 @@ import csv
 import io
 import time
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import func, select
 
 from casework.models import Case, Document, RegisterRecord, Representation
@@ -32,8 +32,16 @@ def click(v: Visit, name: str, role: str = "button") -> Page:
     return v.page
 
 
+def choose(scope: Page | Locator, label: str, exact: bool = False) -> None:
+    """Tick a design-system radio or checkbox the way a person does: by its label, which
+    the design system draws over the input itself."""
+    box = scope.get_by_label(label, exact=exact)
+    scope.locator(f"label[for='{box.get_attribute('id')}']").click()
+    expect(box).to_be_checked()
+
+
 def answer_group(page: Page, question: str, choice: str) -> None:
-    page.get_by_role("group", name=question).get_by_label(choice, exact=True).check(force=True)
+    choose(page.get_by_role("group", name=question), choice, exact=True)
 
 
 def sign_in(v: Visit, email: str) -> None:
@@ -92,7 +100,7 @@ def sign_up_and_build_profile(v: Visit) -> None:
 def make_participation_request(v: Visit) -> str:
     page = v.go("/dashboard")
     click(v, "Start a new request", role="link")
-    page.get_by_label("To take part in improving a public service").check(force=True)
+    choose(page, "To take part in improving a public service")
     click(v, "Continue")
     page.get_by_label("Which authority are you asking?").select_option("FIFE")
     click(v, "Continue")
@@ -108,7 +116,7 @@ def make_participation_request(v: Visit) -> str:
         expect(page.get_by_role("heading", level=1)).to_have_text(question)
         page.get_by_label(question).fill(text)
         click(v, "Save and continue")
-    page.get_by_label("NHS Fife").check(force=True)
+    choose(page, "NHS Fife")
     click(v, "Save and continue")
 
     # A file that calls itself a PDF but is not one is refused, from its content.
@@ -143,11 +151,11 @@ def make_participation_request(v: Visit) -> str:
 def make_asset_transfer_request(v: Visit) -> str:
     page = v.go("/dashboard")
     click(v, "Start a new request", role="link")
-    page.get_by_label("To buy, lease or use land or buildings").check(force=True)
+    choose(page, "To buy, lease or use land or buildings")
     click(v, "Continue")
     page.get_by_label("Which authority are you asking?").select_option("FIFE")
     click(v, "Continue")
-    page.get_by_label("A lease").check(force=True)
+    choose(page, "A lease")
     click(v, "Save and continue")
     page.get_by_label("Land or building from the register").select_option(
         label="Kinghorn Town Hall, 1 High Street, Kinghorn KY3 9UE"
@@ -216,8 +224,8 @@ def officer_validates_and_decides_pr(v: Visit, reference: str) -> None:
     take_action(v, reference, "Notify the additional authorities")
 
     def decision(page: Page) -> None:
-        page.get_by_label("Agree the request").check(force=True)
-        page.get_by_label("A new outcome improvement process (s.25(3))").check(force=True)
+        choose(page, "Agree the request")
+        choose(page, "A new outcome improvement process (s.25(3))")
         page.get_by_label("Describe the outcome improvement process").fill(
             "A working group on school routes, meeting monthly for six months."
         )
@@ -252,7 +260,7 @@ def officer_decides_atr(v: Visit, body: Visit, reference: str) -> None:
     take_action(body, reference, "Comment on the representations", comment)
 
     def refusal(page: Page) -> None:
-        page.get_by_label("Refuse the request").check(force=True)
+        choose(page, "Refuse the request")
         page.get_by_label("Reasons", exact=True).fill(
             "The hall is needed for the council's own services."
         )
