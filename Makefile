@@ -45,4 +45,4 @@ docs: $(STAMP)
 # The event pipeline against bare dramatiq on the same Redis (needs PostgreSQL and Redis).
 bench: $(STAMP)
 	.ci/services
-	$(BIN)/python bench/pipeline.py
+	PYTHONPATH=. $(BIN)/python bench/pipeline.py

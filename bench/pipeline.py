@@ -1,6 +1,6 @@
 """Benchmark of the event pipeline (issue 4, "Benchmark").
 
-    .venv/bin/python bench/pipeline.py [--events N] [--threads N] [--workers N]
+    make bench, or: PYTHONPATH=. .venv/bin/python bench/pipeline.py [--events N] [--threads N] [--workers N]
 
 Everything is real: a PostgreSQL database of its own (built by the migrations), a Redis
 namespace of its own, `casework worker` processes, and an SMTP server on loopback
@@ -53,13 +53,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from casework.auth import create_user
 from casework.clock import Clock
-from casework.commands import create_case, perform
+from casework.commands import perform
 from casework.config import Settings
 from casework.eventlog import Actor
 from casework.migrate import upgrade
 from casework.models import Authority, Case, CommunityBody, Notice, RegisterRecord, User
 from notifications import outbox, runtime
 from notifications.models import EmailRecord, EventOutbox
+from tests.world import ALL_TRUE, seed_validated  # the world the tests use, shared
 from workflows import participation as pr
 from workflows.machine import Law
 from workflows.rules import Party
@@ -68,26 +69,6 @@ HERE = Path(__file__).resolve().parent
 CASEWORK = str(Path(sys.executable).with_name("casework"))
 MESSAGES_PER_DECISION = 2  # the decision notice: `register` and `email` (no webhooks here)
 
-ALL_TRUE = dict.fromkeys(
-    (
-        "defines_community",
-        "majority_from_community",
-        "community_controls",
-        "open_membership",
-        "community_benefit_aims",
-        "surplus_for_community",
-        "asset_lock",
-    ),
-    True,
-)
-REQUEST = {
-    "kind": "participation_request",
-    "authority": "FIFE",
-    "outcome": "Safer walking routes to Kinghorn Primary School",
-    "reasons": "Parents in the trust walk the routes every day and know where the danger is.",
-    "knowledge_and_experience": "A survey of 140 families and two years of walking-bus records.",
-    "expected_improvement": "Two new crossings and a 20 mph zone by the school.",
-}
 REFUSAL = {
     "outcome": "refused",
     "reasons": "The service is closing.",
@@ -280,34 +261,6 @@ def seed_world(sessions: sessionmaker[Session]) -> None:
         s.commit()
 
 
-def seed_validated(
-    sessions: sessionmaker[Session], law: Law, count: int, today: dt.date
-) -> list[int]:
-    """Validated participation requests, made through the commands, ready to decide."""
-    ids = []
-    with sessions() as s:
-        body_user = s.scalar(select(User).where(User.role == "community"))
-        officer = s.scalar(select(User).where(User.role == "officer"))
-        for _ in range(count):
-            case = create_case(
-                s, "participation_request", dict(REQUEST), Actor.of(body_user), today=today
-            )
-            perform(s, case, "submit", {}, Actor.of(body_user), Party.BODY, today=today, law=law)
-            perform(
-                s,
-                case,
-                "validate",
-                {"validation_date": today},
-                Actor.of(officer),
-                Party.AUTHORITY,
-                today=today,
-                law=law,
-            )
-            ids.append(case.id)
-        s.commit()
-    return ids
-
-
 def refuse(s: Session, law: Law, case_id: int, today: dt.date) -> None:
     officer = s.scalar(select(User).where(User.role == "officer"))
     case = s.get(Case, case_id)
@@ -458,7 +411,7 @@ def run(opts: Options) -> dict[str, Any]:
         seed_world(sessions)
         total = opts.events + opts.latency_events
         print(f"seeding {total} validated participation requests ...", flush=True)
-        ids = seed_validated(sessions, law, total, today)
+        ids = [c.id for c in seed_validated(sessions, law, total, today)]
         batch, paced = ids[: opts.events], ids[opts.events :]
 
         workers = [

@@ -11,20 +11,8 @@ from flask.testing import FlaskClient
 
 from casework.auth import create_user, issue_token
 from casework.models import Authority, CommunityBody
+from tests.world import ALL_TRUE, REQUEST
 from workflows import participation as pr
-
-ALL_TRUE = dict.fromkeys(
-    (
-        "defines_community",
-        "majority_from_community",
-        "community_controls",
-        "open_membership",
-        "community_benefit_aims",
-        "surplus_for_community",
-        "asset_lock",
-    ),
-    True,
-)
 
 
 @dataclass
@@ -74,16 +62,6 @@ class World:
 
 def considerations(text: str = "Considered") -> dict[str, str]:
     return {k: f"{text}: {label}" for k, label in pr.CONSIDERATIONS.items()}
-
-
-REQUEST = {
-    "kind": "participation_request",
-    "authority": "FIFE",
-    "outcome": "Safer walking routes to Kinghorn Primary School",
-    "reasons": "Parents in the trust walk the routes every day and know where the danger is.",
-    "knowledge_and_experience": "A survey of 140 families and two years of walking-bus records.",
-    "expected_improvement": "Two new crossings and a 20 mph zone by the school.",
-}
 
 
 @pytest.fixture

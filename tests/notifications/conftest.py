@@ -34,21 +34,18 @@ from sqlalchemy.orm import Session
 
 from casework.app import create_app
 from casework.auth import create_user, issue_token
-from casework.commands import create_case, perform
 from casework.db import make_sessionmaker
-from casework.eventlog import Actor
-from casework.models import Authority, CommunityBody, User
+from casework.models import Authority, CommunityBody
 from notifications.models import EventOutbox
 from tests.casework.conftest import (
     ALL_TRUE,
-    REQUEST,
     Caller,
     considerations,
     world,  # noqa: F401  (the same world, on the live service)
 )
 from tests.conftest import redis_url as shared_redis_url
 from tests.conftest import settings_for
-from workflows.rules import Party
+from tests.world import seed_validated as validated_cases
 
 CASEWORK = str(Path(sys.executable).with_name("casework"))
 
@@ -484,28 +481,7 @@ def make_pipeline(
 def seed_validated(pipeline: Pipeline, count: int, today) -> list[str]:
     """Validated participation requests, made through the commands, ready to decide."""
     law = pipeline.app.extensions["casework"].law
-    refs = []
-    with pipeline.sessions() as s:
-        body_user = s.scalar(select(User).where(User.role == "community"))
-        officer = s.scalar(select(User).where(User.role == "officer"))
-        for _ in range(count):
-            case = create_case(
-                s, "participation_request", dict(REQUEST), Actor.of(body_user), today=today
-            )
-            perform(s, case, "submit", {}, Actor.of(body_user), Party.BODY, today=today, law=law)
-            perform(
-                s,
-                case,
-                "validate",
-                {"validation_date": today},
-                Actor.of(officer),
-                Party.AUTHORITY,
-                today=today,
-                law=law,
-            )
-            refs.append(case.reference)
-        s.commit()
-    return refs
+    return [c.reference for c in validated_cases(pipeline.sessions, law, count, today)]
 
 
 REFUSAL = {
