@@ -51,16 +51,15 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import create_engine, func, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from casework.auth import create_user
 from casework.clock import Clock
 from casework.commands import perform
 from casework.config import Settings
 from casework.eventlog import Actor
 from casework.migrate import upgrade
-from casework.models import Authority, Case, CommunityBody, Notice, RegisterRecord, User
+from casework.models import Case, Notice, RegisterRecord, User
 from notifications import outbox, runtime
 from notifications.models import EmailRecord, EventOutbox
-from tests.world import ALL_TRUE, seed_validated  # the world the tests use, shared
+from tests.world import seed_fife, seed_validated  # the world the tests use, shared
 from workflows import participation as pr
 from workflows.machine import Law
 from workflows.rules import Party
@@ -240,24 +239,7 @@ def drop_database(url: str) -> None:
 def seed_world(sessions: sessionmaker[Session]) -> None:
     """One authority, one eligible community body, its secretary and an officer."""
     with sessions() as s:
-        fife = Authority(
-            code="FIFE", name="Fife Council", type="local_authority", email="cer@fife.test"
-        )
-        body = CommunityBody(
-            name="Kinghorn Community Trust",
-            legal_form="company",
-            member_count=46,
-            contact_address="1 High Street, Kinghorn",
-            contact_email="secretary@kinghorn.test",
-            community_definition="KY3 9",
-            **ALL_TRUE,
-        )
-        s.add_all([fife, body])
-        s.flush()
-        create_user(s, email="secretary@kinghorn.test", role="community", body=body)
-        create_user(
-            s, email="officer@fife.test", role="officer", authority=fife, name="Morag Officer"
-        )
+        seed_fife(s)
         s.commit()
 
 

@@ -11,9 +11,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from casework.auth import create_user
 from casework.commands import create_case, perform
 from casework.eventlog import Actor
-from casework.models import Case, User
+from casework.models import Authority, Case, CommunityBody, User
 from workflows.eligibility import CONSTITUTION_FIELDS
 from workflows.machine import Law
 from workflows.rules import Party
@@ -28,6 +29,29 @@ REQUEST = {
     "knowledge_and_experience": "A survey of 140 families and two years of walking-bus records.",
     "expected_improvement": "Two new crossings and a 20 mph zone by the school.",
 }
+
+
+def seed_fife(s: Session) -> User:
+    """Fife Council, an eligible community body with its secretary, and an officer, whom
+    it returns. Not committed: the caller adds what it needs and commits."""
+    fife = Authority(
+        code="FIFE", name="Fife Council", type="local_authority", email="cer@fife.test"
+    )
+    body = CommunityBody(
+        name="Kinghorn Community Trust",
+        legal_form="company",
+        member_count=46,
+        contact_address="1 High Street, Kinghorn",
+        contact_email="secretary@kinghorn.test",
+        community_definition="KY3 9",
+        **ALL_TRUE,
+    )
+    s.add_all([fife, body])
+    s.flush()
+    create_user(s, email="secretary@kinghorn.test", role="community", body=body)
+    return create_user(
+        s, email="officer@fife.test", role="officer", authority=fife, name="Morag Officer"
+    )
 
 
 def seed_validated(

@@ -337,3 +337,24 @@ def offer_made_atr(world: World, clock, officer: Caller, **fields) -> str:
     case = ok(world.body.act(ref, "make_offer", {"offer": "£1 on the agreed terms."}), "offer_made")
     assert deadline(case, "atr.contract")["due_date"] == "2026-12-01"
     return ref
+
+
+OWNER = {"name": "Ms A Tenant", "address": "7 Quiet Close, Kinghorn", "email": "a@tenant.test"}
+
+
+def notified_owner(world: World, clock) -> str:
+    """Validated on Wed 1 April 2026 and its notices published, one of them to OWNER, a
+    private person (SSI 2016/357 reg 6); representations close Thu 30 April."""
+    move(clock, "2026-04-01")
+    ref = asset_request(world)
+    ok(world.body.act(ref, "submit"), "submitted")
+    ok(world.officer.act(ref, "validate"), "validated")
+    ok(
+        world.officer.act(
+            ref,
+            "publish_notices",
+            {"representations_close": "2026-04-30", "owners_and_occupiers": [OWNER]},
+        ),
+        "representations_open",
+    )
+    return ref

@@ -22,6 +22,7 @@ from tests.casework.conftest import (
     move,
     notice_text,
     notices_of,
+    notified_owner,
     ok,
 )
 
@@ -344,19 +345,7 @@ def test_contact_details_never_appear_in_any_public_response(world, session, clo
 def test_owners_contact_details_stay_out_of_the_event_log(world, clock):
     """SSI 2016/357 reg 6: the notice goes to each owner and occupier, but their addresses
     are not written to the timeline, which the body and the authority's webhooks read."""
-    move(clock, "2026-04-01")
-    ref = asset_request(world)
-    ok(world.body.act(ref, "submit"), "submitted")
-    ok(world.officer.act(ref, "validate"), "validated")
-    owner = {"name": "Ms A Tenant", "address": "7 Quiet Close, Kinghorn", "email": "a@tenant.test"}
-    ok(
-        world.officer.act(
-            ref,
-            "publish_notices",
-            {"representations_close": "2026-04-30", "owners_and_occupiers": [owner]},
-        ),
-        "representations_open",
-    )
+    ref = notified_owner(world, clock)
     timeline = world.body.get(f"/api/v1/cases/{ref}/events?page_size=200").get_data(as_text=True)
     assert "Ms A Tenant" in timeline
     assert "7 Quiet Close" not in timeline and "a@tenant.test" not in timeline

@@ -35,16 +35,16 @@ from sqlalchemy.orm import Session
 from casework.app import create_app
 from casework.auth import create_user, issue_token
 from casework.db import make_sessionmaker
-from casework.models import Authority, CommunityBody
+from casework.models import Authority
 from notifications.models import EventOutbox
 from tests.casework.conftest import (
-    ALL_TRUE,
     Caller,
     considerations,
     world,  # noqa: F401  (the same world, on the live service)
 )
 from tests.conftest import redis_url as shared_redis_url
 from tests.conftest import settings_for
+from tests.world import seed_fife
 from tests.world import seed_validated as validated_cases
 
 CASEWORK = str(Path(sys.executable).with_name("casework"))
@@ -454,25 +454,8 @@ def make_pipeline(
     if not seed:
         return Pipeline(app, sessions, env)
     with sessions() as s:
-        fife = Authority(
-            code="FIFE", name="Fife Council", type="local_authority", email="cer@fife.test"
-        )
-        body = CommunityBody(
-            name="Kinghorn Community Trust",
-            legal_form="company",
-            member_count=46,
-            contact_address="1 High Street, Kinghorn",
-            contact_email="secretary@kinghorn.test",
-            community_definition="KY3 9",
-            **ALL_TRUE,
-        )
-        s.add_all([fife, body])
-        s.flush()
-        create_user(s, email="secretary@kinghorn.test", role="community", body=body)
-        officer = create_user(
-            s, email="officer@fife.test", role="officer", authority=fife, name="Morag Officer"
-        )
-        create_user(s, email="manager@fife.test", role="manager", authority=fife)
+        officer = seed_fife(s)
+        create_user(s, email="manager@fife.test", role="manager", authority=officer.authority)
         token = issue_token(s, officer)
         s.commit()
     return Pipeline(app, sessions, env, token)

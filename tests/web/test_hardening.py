@@ -23,8 +23,7 @@ from tests.casework.conftest import (
     World,
     asset_request,
     decide,
-    move,
-    ok,
+    notified_owner,
     validated,
 )
 from tests.conftest import settings_for
@@ -122,19 +121,7 @@ def test_a_document_with_a_non_latin_name_downloads(world: World):
 def test_owners_notices_are_the_authoritys_alone(world: World, clock, app, session):
     """SSI 2016/357 reg 6: the notice goes to each owner and occupier; their names and
     addresses are not the body's to read."""
-    move(clock, "2026-04-01")
-    ref = asset_request(world)
-    ok(world.body.act(ref, "submit"), "submitted")
-    ok(world.officer.act(ref, "validate"), "validated")
-    owner = {"name": "Ms A Tenant", "address": "7 Quiet Close", "email": "a@tenant.test"}
-    ok(
-        world.officer.act(
-            ref,
-            "publish_notices",
-            {"representations_close": "2026-04-30", "owners_and_occupiers": [owner]},
-        ),
-        "representations_open",
-    )
+    ref = notified_owner(world, clock)
     mine = {n["kind"]: n["id"] for n in world.officer.get(f"/api/v1/cases/{ref}/notices").json}
     theirs = {n["kind"] for n in world.body.get(f"/api/v1/cases/{ref}/notices").json}
     assert "owners_notice" in mine and "owners_notice" not in theirs
