@@ -1,9 +1,15 @@
 """The deadline sweep's statutory half: the machine's `system` actions.
 
 A deadline passing can itself change a case (an asset transfer request's decision period
-expiring is non-determination; an offer date passing lapses the request). The sweep finds
-cases with an open deadline past due, asks each case's machine which system actions its
-guards now allow, and takes them. It is idempotent: a second run finds nothing to do,
+expiring is non-determination; an offer date passing lapses the request). Each system
+action names the deadline rules whose passing can let it happen (`Action.after`). The
+sweep looks only at cases in a source state of such an action with one of *that action's*
+rules open and past due, asks each case's machine which system actions its guards now
+allow, and takes them.
+
+It pages through every such case in order of id (keyset pagination, a batch at a time), so
+one run handles all of them however many there are, and a case whose guards fail is passed
+over without holding up the rest. It is idempotent: a second run finds nothing to do,
 because the guards no longer hold.
 """
 
@@ -13,7 +19,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import Session
 
 from casework.commands import context_for, perform
@@ -26,6 +32,7 @@ from workflows.rules import Party
 
 log = logging.getLogger(__name__)
 ACTOR = Actor.system("deadline sweep")
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -34,63 +41,104 @@ class Taken:
     action: str
 
 
-def _system_states() -> dict[str, set[str]]:
-    """For each kind, the states from which some system action leaves: read off the machine."""
-    return {
-        name: {s for a in kind.workflow.actions if a.party is Party.SYSTEM for s in a.source}
-        for name, kind in KINDS.items()
-    }
+@dataclass(frozen=True)
+class Lane:
+    """One deadline rule a system action waits on, and the states it can act from."""
+
+    kind: str
+    rule: str
+    states: tuple[str, ...]
 
 
-def candidates(session: Session, today: dt.date, batch: int = 500) -> list[int]:
-    """Cases in a state with system actions that have an open deadline now past due."""
-    ids: list[int] = []
-    for kind, states in _system_states().items():
-        if not states:
-            continue
-        ids.extend(
-            session.scalars(
-                select(Case.id)
-                .distinct()
-                .join(DeadlineRow, DeadlineRow.case_id == Case.id)
-                .where(
-                    Case.kind == kind,
-                    Case.state.in_(states),
-                    DeadlineRow.status == "open",
-                    DeadlineRow.due_date < today,
-                )
-                .order_by(Case.id)
-                .limit(batch)
-            )
+def lanes() -> list[Lane]:
+    """Read off the machines: for each kind and rule in some system action's `after`, the
+    source states of the system actions that wait on it. A case in state X qualifies by
+    rule R only if some system action leaving X names R."""
+    states: dict[tuple[str, str], set[str]] = {}
+    for name, kind in KINDS.items():
+        for action in kind.workflow.actions:
+            if action.party is not Party.SYSTEM:
+                continue
+            for rule in action.after:
+                states.setdefault((name, rule), set()).update(action.source)
+    return [Lane(kind, rule, tuple(sorted(s))) for (kind, rule), s in sorted(states.items())]
+
+
+def _lane_query(lane: Lane, today: dt.date, after: int, batch: int) -> Select:
+    # Driven from the deadline rows of one rule, in case id order, so that an index on
+    # deadlines (rule, status, case_id, due_date) answers it and stops after `batch` ids.
+    return (
+        select(DeadlineRow.case_id)
+        .distinct()
+        .join(Case, Case.id == DeadlineRow.case_id)
+        .where(
+            DeadlineRow.rule == lane.rule,
+            DeadlineRow.status == "open",
+            DeadlineRow.due_date < today,
+            DeadlineRow.case_id > after,
+            Case.kind == lane.kind,
+            Case.state.in_(lane.states),
         )
-    return ids
+        .order_by(DeadlineRow.case_id)
+        .limit(batch)
+    )
 
 
-def sweep(session: Session, today: dt.date, law: Law) -> list[Taken]:
-    """Take every system action whose guards hold today; commit each case on its own."""
+def candidates(session: Session, today: dt.date, after: int = 0, batch: int = BATCH) -> list[int]:
+    """The next `batch` case ids above `after` that a system action may be waiting on: in a
+    source state of a system action, with one of that action's `after` rules open and
+    past due. Ascending, without repeats; empty when there are no more."""
+    parts = [_lane_query(lane, today, after, batch) for lane in lanes()]
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return list(session.scalars(parts[0]))
+    # Each lane gives its own first `batch` ids, so the first `batch` of their union are
+    # exactly the first `batch` of all: no id is skipped by the next page.
+    merged = union_all(*(select(p.subquery().c.case_id) for p in parts)).subquery()
+    return list(
+        session.scalars(select(merged.c.case_id).distinct().order_by(merged.c.case_id).limit(batch))
+    )
+
+
+def sweep(session: Session, today: dt.date, law: Law, batch: int = BATCH) -> list[Taken]:
+    """Take every system action whose guards hold today; commit each case on its own.
+
+    Fetches `batch` candidate ids at a time and the next batch after the last of them, so
+    memory stays flat however many cases there are.
+    """
     taken: list[Taken] = []
-    for case_id in candidates(session, today):
-        case = session.get(Case, case_id)
-        if case is None:
-            continue
-        kind = KINDS[case.kind]
-        while True:
-            offers = [
-                o
-                for o in kind.workflow.offers(
-                    case.state, Party.SYSTEM, context_for(case, today, law)
-                )
-                if o.allowed
-            ]
-            if not offers:
-                break
-            trigger = offers[0].trigger
-            try:
-                perform(session, case, trigger, {}, ACTOR, Party.SYSTEM, today=today, law=law)
-                session.commit()
-            except ServiceError as exc:  # a concurrent change: the next sweep looks again
-                session.rollback()
-                log.info("sweep skipped %s %s: %s", case.reference, trigger, exc.detail)
-                break
-            taken.append(Taken(case.reference, trigger))
-    return taken
+    last_id = 0
+    while True:
+        ids = candidates(session, today, after=last_id, batch=batch)
+        if not ids:
+            return taken
+        for case_id in ids:
+            taken.extend(_act(session, case_id, today, law))
+        last_id = ids[-1]
+
+
+def _act(session: Session, case_id: int, today: dt.date, law: Law) -> list[Taken]:
+    """Every system action the case's guards allow today, one after another."""
+    taken: list[Taken] = []
+    case = session.get(Case, case_id)
+    if case is None:
+        return taken
+    kind = KINDS[case.kind]
+    while True:
+        offers = [
+            o
+            for o in kind.workflow.offers(case.state, Party.SYSTEM, context_for(case, today, law))
+            if o.allowed
+        ]
+        if not offers:
+            return taken
+        trigger = offers[0].trigger
+        try:
+            perform(session, case, trigger, {}, ACTOR, Party.SYSTEM, today=today, law=law)
+            session.commit()
+        except ServiceError as exc:  # a concurrent change: the next sweep looks again
+            session.rollback()
+            log.info("sweep skipped %s %s: %s", case.reference, trigger, exc.detail)
+            return taken
+        taken.append(Taken(case.reference, trigger))

@@ -72,7 +72,7 @@ def seed_validated(
                 s,
                 case,
                 "validate",
-                {"validation_date": today},
+                {},
                 Actor.of(officer),
                 Party.AUTHORITY,
                 today=today,

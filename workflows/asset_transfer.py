@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from workflows import eligibility
+from workflows import eligibility, receipt
 from workflows.authorities import AUTHORITY_TYPES, ReviewRoute
 from workflows.deadlines import DeadlineState, current, track
 from workflows.guards import considered, date_between, extension_guards, required_text, within
@@ -82,7 +82,9 @@ class AssetTransferFacts:
     transfer_type: str
     request: Mapping[str, str]
     has_land: bool
-    received_on: dt.date | None = None
+    received_on: dt.date | None = None  # the day the last required item arrived (reg 5)
+    information_requested_on: dt.date | None = None  # the latest reg 4 notice
+    validated_on: dt.date | None = None  # the day the acknowledgement was given
     validation_date: dt.date | None = None
     repeat_of: str | None = None  # reference of a request refused in the last 2 years
     notice_date: dt.date | None = None
@@ -723,11 +725,12 @@ _NOTICE_GUARDS = (
 )
 
 
-def _validation_dates() -> Guard:
-    return date_between(
-        "validation_date",
-        "SSI 2016/357 reg 5",
-        earliest=lambda c: (c.facts.received_on, "the day the last required item arrived"),
+def _receipt_rests_on(ctx: Context) -> tuple:
+    """The notices already given on the strength of the validation date."""
+    f = ctx.facts
+    return receipt.earliest_of(
+        (f.validated_on, "the acknowledgement"),
+        (f.notice_date, "the notices inviting representations"),
     )
 
 
@@ -809,7 +812,13 @@ WORKFLOW = Workflow(
             _A,
             "Validate the request",
             "SSI 2016/357 regs 4-5; s.84",
-            guards=(COMPLETE, RELEVANT, TRANSFER_BODY, OWNERSHIP, _validation_dates()),
+            guards=(
+                COMPLETE,
+                RELEVANT,
+                TRANSFER_BODY,
+                OWNERSHIP,
+                *receipt.validation_guards("SSI 2016/357 reg 5"),
+            ),
             notices=("acknowledgement",),
         ),
         Action(
@@ -817,12 +826,9 @@ WORKFLOW = Workflow(
             _BEFORE_DECISION,
             None,
             _A,
-            "Correct the validation date",
+            "Correct the date the request was received",
             "SSI 2016/357 reg 5",
-            guards=(
-                _validation_dates(),
-                required_text("reason", "SSI 2016/357 reg 5", "the reason for the correction"),
-            ),
+            guards=receipt.correction_guards("SSI 2016/357 reg 5", _receipt_rests_on),
             notices=("acknowledgement",),
         ),
         Action(
@@ -977,6 +983,7 @@ WORKFLOW = Workflow(
             "SSI 2016/357 reg 10; SSI 2016/358 reg 3; SSI 2016/359 reg 3",
             guards=(Guard("reg10.expired", "SSI 2016/357 reg 10", _decision_expired),),
             notices=("non_determination_notice",),
+            after=("atr.decision",),
         ),
         Action(
             "request_review",
@@ -1105,6 +1112,7 @@ WORKFLOW = Workflow(
             "The period for a review or appeal ended",
             "SSI 2016/358 reg 3; SSI 2016/359 reg 3",
             guards=(Guard("review.window_passed", "SSI 2016/358-359 reg 3", _window_key_passed),),
+            after=("atr.review_or_appeal",),
         ),
         Action(
             "make_offer",
@@ -1127,6 +1135,7 @@ WORKFLOW = Workflow(
             "s.83; s.84",
             guards=(Guard("s83.offer_passed", "s.83", _offer_passed),),
             notices=("lapse_notice",),
+            after=("atr.offer",),
         ),
         Action(
             "extend_contract_period",
@@ -1218,6 +1227,7 @@ WORKFLOW = Workflow(
                 Guard("ssi2016_360.window_passed", "SSI 2016/360", _no_contract_window_passed),
             ),
             notices=("lapse_notice",),
+            after=("atr.no_contract_appeal",),
         ),
         Action(
             "record_no_contract_response",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from workflows.machine import Context, Guard
+from workflows.periods import in_words
 
 if TYPE_CHECKING:
     from workflows.deadlines import DeadlineState
@@ -28,26 +29,38 @@ def required_text(
     return Guard(f"required.{field}", citation, check, field=field)
 
 
+Bound = Callable[[Context], tuple[dt.date | None, str]]
+
+
 def date_between(
     field: str,
     citation: str,
     *,
-    earliest: Callable[[Context], tuple[dt.date | None, str]] | None = None,
+    earliest: Bound | None = None,
+    latest: Bound | None = None,
+    optional: bool = False,
 ) -> Guard:
-    """A date in the payload must not be in the future, nor before the step it follows.
+    """A date in the payload must not be in the future, nor before the step it follows,
+    nor (with `latest`) after a step that already rests on it.
 
-    The service fills in today where the user leaves such a date out."""
+    The service fills in today where the user leaves such a date out; an `optional` date
+    may be left out altogether."""
 
     def check(ctx: Context) -> str | None:
         value = ctx.payload.get(field)
+        name = field.replace("_", " ")
         if value is None:
-            return f"Give the {field.replace('_', ' ')}."
+            return None if optional else f"Give the {name}."
         if value > ctx.today:
-            return f"The {field.replace('_', ' ')} cannot be in the future (today is {ctx.today})."
+            return f"The {name} cannot be in the future (today is {in_words(ctx.today)})."
         if earliest is not None:
             bound, what = earliest(ctx)
             if bound is not None and value < bound:
-                return f"The {field.replace('_', ' ')} cannot be before {what} ({bound})."
+                return f"The {name} cannot be before {what} ({in_words(bound)})."
+        if latest is not None:
+            bound, what = latest(ctx)
+            if bound is not None and value > bound:
+                return f"The {name} cannot be after {what} ({in_words(bound)})."
         return None
 
     return Guard(f"date.{field}", citation, check, field=field)

@@ -65,6 +65,10 @@ class Action:
     when: Callable[[Context], bool] | None = None
     when_text: str = ""
     notices: tuple[str, ...] = ()
+    # For a system action: the deadline rules whose passing can let it happen. The sweep
+    # looks only at cases with one of these open and past due, so it never re-reads cases
+    # that are past some other deadline but have nothing it can do.
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,8 @@ class Workflow:
                 raise ValueError(f"{action.trigger}: unknown states {unknown}")
             if action.dest is None and action.when is not None:
                 raise ValueError(f"{action.trigger}: an internal action cannot be routed")
+            if (action.party is Party.SYSTEM) != bool(action.after):
+                raise ValueError(f"{action.trigger}: a system action, and only one, names `after`")
         self.triggers = tuple(dict.fromkeys(a.trigger for a in actions))
         self.machine = Machine(
             model=None,

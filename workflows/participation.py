@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from workflows import eligibility
+from workflows import eligibility, receipt
 from workflows.authorities import AUTHORITY_TYPES
 from workflows.deadlines import DeadlineState, current, track
 from workflows.guards import considered, date_between, extension_guards, required_text, within
@@ -73,6 +73,8 @@ class ParticipationFacts:
     request: Mapping[str, str]
     additional_authorities: tuple[AdditionalAuthorityFacts, ...] = ()
     received_on: dt.date | None = None  # the day the last required item arrived (reg 5)
+    information_requested_on: dt.date | None = None  # the latest reg 4(1) notice
+    validated_on: dt.date | None = None  # the day the acknowledgement was given
     validation_date: dt.date | None = None
     decided_on: dt.date | None = None
     process_type: str | None = None
@@ -250,6 +252,15 @@ def _comments_closed(ctx: Context) -> str | None:
     return None
 
 
+def _receipt_rests_on(ctx: Context) -> tuple:
+    """The notices already given on the strength of the validation date."""
+    f = ctx.facts
+    return receipt.earliest_of(
+        (f.validated_on, "the acknowledgement"),
+        *((a.notified_on, f"the notice to {a.name}") for a in f.additional_authorities),
+    )
+
+
 def _refused(ctx: Context) -> bool:
     return ctx.payload.get("outcome") == "refused"
 
@@ -418,18 +429,7 @@ WORKFLOW = Workflow(
             _A,
             "Validate the request",
             "SSI 2017/39 regs 4-5",
-            guards=(
-                COMPLETE,
-                ELIGIBLE,
-                date_between(
-                    "validation_date",
-                    "SSI 2017/39 reg 5",
-                    earliest=lambda c: (
-                        c.facts.received_on,
-                        "the day the last required item arrived",
-                    ),
-                ),
-            ),
+            guards=(COMPLETE, ELIGIBLE, *receipt.validation_guards("SSI 2017/39 regs 4-5")),
             notices=("acknowledgement",),
         ),
         Action(
@@ -437,19 +437,9 @@ WORKFLOW = Workflow(
             ("under_consideration",),
             None,
             _A,
-            "Correct the validation date",
+            "Correct the date the request was received",
             "SSI 2017/39 reg 5",
-            guards=(
-                date_between(
-                    "validation_date",
-                    "SSI 2017/39 reg 5",
-                    earliest=lambda c: (
-                        c.facts.received_on,
-                        "the day the last required item arrived",
-                    ),
-                ),
-                required_text("reason", "SSI 2017/39 reg 5", "the reason for the correction"),
-            ),
+            guards=receipt.correction_guards("SSI 2017/39 reg 5", _receipt_rests_on),
             notices=("acknowledgement",),
         ),
         Action(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from workflows.calendars import SCOTTISH_BANK_HOLIDAYS, WorkingDays, scottish_bank_holiday
@@ -15,9 +16,13 @@ from workflows.calendars import SCOTTISH_BANK_HOLIDAYS, WorkingDays, scottish_ba
 DAY = dt.timedelta(days=1)
 
 
-def iso(day: dt.date) -> str:
-    """A date as the explanation shows it: weekday and ISO date."""
-    return f"{day:%A} {day.isoformat()}"
+def in_words(day: dt.date) -> str:
+    """A date as a reader sees it: "Tuesday 21 April 2026"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,29 @@ class Skipped:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.day.isoformat()} ({self.reason})"
+        """The day in words, with why it is not counted unless its weekday says so."""
+        if self.reason == f"{self.day:%A}":
+            return in_words(self.day)
+        return f"{in_words(self.day)} ({_reason(self.day, self.reason)})"
+
+
+def _why_not_working(day: dt.date, days: WorkingDays) -> str:
+    """Why `day` is not a working day, as the rest of a sentence."""
+    reason = days.non_working_reason(day) or ""
+    if reason == f"{day:%A}":
+        return f"it is a {reason}"
+    return _reason(day, reason)
+
+
+def _reason(day: dt.date, reason: str) -> str:
+    """A reason without what the date in words already says ("25 December, excluded by
+    ..."), and without brackets inside brackets ("Scottish bank holiday (Good Friday)")."""
+    return _unnested(reason.removeprefix(f"{day.day} {day:%B}, "))
+
+
+def _unnested(text: str) -> str:
+    """'Boxing Day (observed)' as 'Boxing Day, observed', to sit inside brackets."""
+    return re.sub(r" \((.*)\)$", r", \1", text)
 
 
 @dataclass(frozen=True)
@@ -57,31 +84,35 @@ def working_days_beginning_with(start: dt.date, n: int, days: WorkingDays) -> Co
             if not days.excludes_bank_holidays:
                 name = scottish_bank_holiday(day)
                 if name:
-                    counted_holidays.append(f"{day.isoformat()} ({name})")
+                    counted_holidays.append(f"{in_words(day)} ({_unnested(name)})")
             if count == n:
                 break
         else:
             skipped.append(Skipped(day, reason))
         day += DAY
-    if days.is_working_day(start):
-        first = f"{start.isoformat()} is a working day, so it is day 1"
+    if n == 1 and days.is_working_day(start):
+        first = "That day is a working day, so it is day 1 and the last day"
+    elif days.is_working_day(start):
+        first = f"That day is a working day, so it is day 1; day {n} is {in_words(day)}"
     else:
-        first_working = next_working_day(start, days)
         first = (
-            f"{start.isoformat()} is not a working day ({days.non_working_reason(start)}), "
-            f"so day 1 is {iso(first_working)}"
+            f"That day is not a working day ({_why_not_working(start, days)}), so day 1 is "
+            f"{in_words(next_working_day(start, days))}"
         )
+        first += "" if n == 1 else f"; day {n} is {in_words(day)}"
+    if days.excludes_bank_holidays:
+        definition = f"Working days, on the calendar of {days.citation}: {days.summary}."
+    else:
+        definition = f"Working days, as {days.citation} defines them: {days.summary}."
     lines = [
-        f"counting: {n} working days beginning with {iso(start)}; {first}; "
-        f"the period ends on working day {n}, {iso(day)}",
-        f"working days ({days.citation}): {days.summary}",
-        "skipped: " + (", ".join(str(s) for s in skipped) if skipped else "none"),
+        f"{_plural(n, 'working day')} beginning with {in_words(start)}. {first}.",
+        definition,
+        "Days not counted: " + (", ".join(str(s) for s in skipped) if skipped else "none") + ".",
     ]
     if counted_holidays:
         lines.append(
-            "counted as working days: "
-            + ", ".join(counted_holidays)
-            + f"; {days.citation} does not exclude these bank holidays"
+            f"Bank holidays counted as working days, because {days.citation} does not "
+            "exclude them: " + ", ".join(counted_holidays) + "."
         )
     return Computation(start, day, tuple(lines), tuple(skipped))
 
@@ -98,9 +129,12 @@ def days_beginning_with(start: dt.date, n: int) -> Computation:
     if n < 1:
         raise ValueError("a period has at least one day")
     due = start + (n - 1) * DAY
+    if n == 1:
+        ends = "so the period is that day alone"
+    else:
+        ends = f"so the period ends {_plural(n - 1, 'day')} later, on {in_words(due)}"
     lines = [
-        f"counting: {n} days beginning with {iso(start)}; {start.isoformat()} is day 1, "
-        f"so the period ends on {start.isoformat()} + {n - 1} days = {iso(due)}",
+        f"{_plural(n, 'day')} beginning with {in_words(start)}. That day is day 1, {ends}.",
         *_not_moved(due),
     ]
     return Computation(start, due, tuple(lines))
@@ -119,14 +153,16 @@ def months_after(start: dt.date, months: int) -> Computation:
     if months < 1:
         raise ValueError("a period has at least one month")
     due = add_months(start, months)
-    lines = [f"counting: {months} months after {iso(start)}"]
+    lines = [f"{_plural(months, 'month')} after {in_words(start)}."]
     if due.day != start.day:
         lines.append(
             f"{due:%B %Y} has no day {start.day}, so the period ends on the last day of "
-            f"that month, {iso(due)}"
+            f"that month, {in_words(due)}."
         )
     else:
-        lines.append(f"the corresponding date {months} months later is {iso(due)}")
+        lines.append(
+            f"The corresponding date {_plural(months, 'month')} later is {in_words(due)}."
+        )
     lines.extend(_not_moved(due))
     return Computation(start, due, tuple(lines))
 
@@ -137,18 +173,23 @@ def annual_report_due(day_in_year: dt.date) -> Computation:
     year_end = dt.date(year_start.year + 1, 3, 31)
     due = dt.date(year_end.year, 6, 30)
     lines = [
-        f"counting: {day_in_year.isoformat()} falls in the reporting year "
-        f"{year_start.isoformat()} to {year_end.isoformat()}; the report is due by 30 June "
-        f"after that year ends, {iso(due)}",
+        f"{in_words(day_in_year)} falls in the reporting year {_day_month_year(year_start)} "
+        f"to {_day_month_year(year_end)}. The report is due by 30 June after that year ends: "
+        f"{in_words(due)}.",
         *_not_moved(due),
     ]
     return Computation(day_in_year, due, tuple(lines))
 
 
+def _day_month_year(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def _not_moved(due: dt.date) -> list[str]:
     if due.weekday() >= 5:
         return [
-            f"{due.isoformat()} is a {due:%A}; the date is not moved, as the law does not say so"
+            f"{in_words(due)} falls at a weekend; the date is not moved, because the law "
+            "does not say that it should be."
         ]
     return []
 

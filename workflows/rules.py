@@ -24,11 +24,13 @@ class Basis(StrEnum):
 
     @property
     def description(self) -> str:
+        """What the basis means, to follow a subject: "This period ..."."""
         return {
-            "V": "V: checked against the text of the Act or the regulations",
-            "G": "G: from Scottish Government guidance or published practice, "
-            "not the legal text; configurable",
-            "?": "?: not yet confirmed; configurable",
+            "V": "was checked against the text of the Act or the regulations",
+            "G": "comes from Scottish Government guidance or published practice, not the "
+            "legal text, so the authority may configure it",
+            "?": "is not yet confirmed against the legal text, so the authority may "
+            "configure it",
         }[self.value]
 
     @property
@@ -322,10 +324,10 @@ def apply_extensions(deadline: Deadline, extensions: Sequence[Extension]) -> Dea
     lines = list(deadline.lines)
     due = deadline.due
     for ext in extensions:
-        note = f" ({ext.note})" if ext.note else ""
+        note = f" Note: {ext.note.rstrip('.')}." if ext.note else ""
         lines.append(
-            f"extended: on {ext.agreed_on.isoformat()}, by {ext.by}, to {periods.iso(ext.new_due)} "
-            f"(was {due.isoformat()}){note}"
+            f"Extended on {periods.in_words(ext.agreed_on)}, by {ext.by}, to "
+            f"{periods.in_words(ext.new_due)} (it was {periods.in_words(due)}).{note}"
         )
         due = ext.new_due
     return replace(deadline, due=due, lines=tuple(lines), extensions=tuple(extensions))
@@ -405,20 +407,28 @@ class Rulebook:
             variant = ", because other authorities are involved"
         default = amount
         amount = int(self.overrides.get(key, amount))
+        title = rule.title.rstrip(".")
+        if title.endswith(" until"):
+            title += " the end of this period"
+        if rule.unit == "annual_report":
+            period_line = (
+                "The report is due by 30 June after the reporting year it covers, which "
+                "runs from 1 April to 31 March."
+            )
+        else:
+            period_line = f"The period is {_phrase(rule.unit, amount)} {rule.starts}{variant}."
         lines = [
-            f"rule: {rule.id}: {rule.title}",
-            f"citation: {rule.citation} ({rule.basis.description})",
-            f"period: {_phrase(rule.unit, amount)} {rule.starts}{variant}",
+            f"{title}.",
+            f"Where this comes from: {rule.citation}. This period {rule.basis.description}.",
+            period_line,
         ]
         if key in self.overrides:
             lines.append(
-                f"configured: this authority's configuration sets {amount} in place of the "
-                f"{rule.basis.value} value of {default} ({key})"
+                f"This authority's configuration sets {amount} in place of the usual "
+                f"{default} (setting {key})."
             )
         if rule.minimum:
-            lines.append(
-                "minimum: this is the earliest date the rule allows; a later one may be set"
-            )
+            lines.append("This is the earliest date allowed; a later one may be set.")
         computation = self._count(rule, amount, start)
         lines.extend(computation.lines)
         period = f"{_phrase(rule.unit, amount)} {rule.starts}"
@@ -430,10 +440,15 @@ class Rulebook:
             days = self.working_days(rule.instrument)
             computation = periods.working_days_beginning_with(start, amount, days)
             if rule.instrument.working_days_basis.configurable:
-                chosen = "configured" if days.id != rule.instrument.working_days else "taken"
+                chosen = (
+                    "configured by this authority"
+                    if days.id != rule.instrument.working_days
+                    else "taken"
+                )
                 note = (
-                    f"working-day definition: {rule.instrument.citation} is {chosen} to use "
-                    f"{days.citation} ({rule.instrument.working_days_basis.description})"
+                    f"{rule.instrument.citation} is {chosen} to use the working days of "
+                    f"{days.citation}. That choice "
+                    f"{rule.instrument.working_days_basis.description}."
                 )
                 return replace(computation, lines=(*computation.lines, note))
             return computation

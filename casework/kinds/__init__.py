@@ -8,7 +8,7 @@ every kind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from casework.errors import Invalid
 from casework.eventlog import Actor, jsonable
 from casework.models import Authority, Case, CommunityBody, Decision, ExtensionRow
+from workflows import receipt
 from workflows.deadlines import DeadlineState
 from workflows.machine import Action, Law, Workflow
 from workflows.notices import Addressee, NoticeSpec
@@ -63,6 +64,35 @@ def add_extension(
             recorded_by_id=run.actor.user.id if run.actor.user else None,
         )
     )
+
+
+def received_online(run: Run) -> None:
+    """A request submitted, or missing information sent, through this service arrives on
+    the day it is sent (SSI 2017/39 reg 5; SSI 2016/357 reg 5)."""
+    run.case.received_on = run.today
+    run.case.received_by = "online"
+
+
+def information_requested(run: Run, labels: Mapping[str, str]) -> None:
+    """A notice of missing information: what was received before it was not complete."""
+    run.case.information_requested_on = run.today
+    run.context["missing"] = [labels[k] for k in run.payload["missing"]]
+    run.context["note"] = run.payload.get("note") or ""
+
+
+def take_receipt(run: Run, *, correcting: bool = False) -> None:
+    """The validation date is the day the last required item was received: as sent online,
+    or as the officer records it for something that came by post, email or by hand."""
+    case, p = run.case, run.payload
+    if p.get("received_on") is not None:
+        case.received_on = p["received_on"]
+        case.received_by = p.get("received_by") or case.received_by
+    case.validation_date = case.received_on
+    if correcting:
+        run.context["correction"] = p["reason"]
+    else:
+        case.validated_on = run.today
+    run.context["received_by"] = receipt.CHANNELS[case.received_by or "online"]
 
 
 def agree_extension(run: Run) -> None:

@@ -16,8 +16,11 @@ from casework.kinds import (
     Run,
     add_extension,
     agree_extension,
+    information_requested,
+    received_online,
     record_decision,
     register,
+    take_receipt,
 )
 from casework.models import (
     Application,
@@ -123,18 +126,17 @@ def _flag_repeat(run: Run) -> None:
 
 def _submit(run: Run) -> None:
     run.case.submitted_at = now()
-    run.case.received_on = run.today
+    received_online(run)
     _flag_repeat(run)
 
 
 def _request_missing_items(run: Run) -> None:
-    run.context["missing"] = [atr.ITEM_LABELS[k] for k in run.payload["missing"]]
-    run.context["note"] = run.payload.get("note") or ""
+    information_requested(run, atr.ITEM_LABELS)
 
 
 def _supply_information(run: Run) -> None:
     ASSET_TRANSFER.edit(run.session, run.case, run.payload)
-    run.case.received_on = run.today
+    received_online(run)
     _flag_repeat(run)
 
 
@@ -156,7 +158,7 @@ def _acknowledge(run: Run) -> None:
 
 def _validate(run: Run) -> None:
     case: AssetTransferRequest = run.case
-    case.validation_date = run.payload["validation_date"]
+    take_receipt(run)
     exception = run.payload.get("freeze_exception") or None
     case.freeze_applies = exception is None
     case.freeze_exception = exception
@@ -165,8 +167,7 @@ def _validate(run: Run) -> None:
 
 
 def _correct_validation_date(run: Run) -> None:
-    run.case.validation_date = run.payload["validation_date"]
-    run.context["correction"] = run.payload["reason"]
+    take_receipt(run, correcting=True)
     _acknowledge(run)
 
 
@@ -403,6 +404,8 @@ class AssetTransfer(CaseKind):
             request={k: getattr(case, k) or "" for k in atr.REQUEST_ITEMS},
             has_land=case.land_id is not None or bool((case.land_description or "").strip()),
             received_on=case.received_on,
+            information_requested_on=case.information_requested_on,
+            validated_on=case.validated_on,
             validation_date=case.validation_date,
             repeat_of=case.repeat_of.reference if case.repeat_of else None,
             notice_date=case.notice_date,

@@ -9,9 +9,12 @@ from casework.kinds import (
     Recipient,
     Run,
     agree_extension,
+    information_requested,
     lookup_authority,
+    received_online,
     record_decision,
     register,
+    take_receipt,
 )
 from casework.models import AdditionalAuthority, ParticipationRequest
 from workflows import participation as pr
@@ -20,34 +23,37 @@ from workflows.rules import Extension
 
 def _submit(run: Run) -> None:
     run.case.submitted_at = now()
-    run.case.received_on = run.today
+    received_online(run)
 
 
 def _request_missing_items(run: Run) -> None:
-    run.context["missing"] = [pr.ITEM_LABELS[k] for k in run.payload["missing"]]
-    run.context["note"] = run.payload.get("note") or ""
+    information_requested(run, pr.ITEM_LABELS)
 
 
 def _supply_information(run: Run) -> None:
     for name in PARTICIPATION.request_fields:
         if name in run.payload:
             setattr(run.case, name, run.payload[name])
-    run.case.received_on = run.today
+    received_online(run)
 
 
-def _validate(run: Run) -> None:
-    run.case.validation_date = run.payload["validation_date"]
-    rule = "pr.decision"
+def _acknowledge(run: Run) -> None:
     with_aa = bool(run.case.additional_authorities)
     run.context["decision_period"] = run.law.rulebook.compute(
-        rule, run.case.validation_date, with_additional_authorities=with_aa
+        "pr.decision", run.case.validation_date, with_additional_authorities=with_aa
     ).period
 
 
+def _validate(run: Run) -> None:
+    take_receipt(run)
+    _acknowledge(run)
+
+
 def _correct_validation_date(run: Run) -> None:
-    """A corrected date moves every deadline that starts from it; the body is told again."""
-    run.context["correction"] = run.payload["reason"]
-    _validate(run)
+    """A corrected receipt date moves every deadline that starts from it; the body is
+    told again."""
+    take_receipt(run, correcting=True)
+    _acknowledge(run)
 
 
 def _notify_additional_authorities(run: Run) -> None:
@@ -182,6 +188,8 @@ class Participation(CaseKind):
                 for a in case.additional_authorities
             ),
             received_on=case.received_on,
+            information_requested_on=case.information_requested_on,
+            validated_on=case.validated_on,
             validation_date=case.validation_date,
             decided_on=case.decided_on,
             process_type=case.process_type,

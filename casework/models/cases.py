@@ -46,7 +46,11 @@ class Case(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The validation date is the day the last required item was received: a fact.
     received_on: Mapped[dt.date | None] = mapped_column(Date)
+    received_by: Mapped[str | None] = mapped_column(String(10))  # online, post, email, hand
+    information_requested_on: Mapped[dt.date | None] = mapped_column(Date)
+    validated_on: Mapped[dt.date | None] = mapped_column(Date)
     validation_date: Mapped[dt.date | None] = mapped_column(Date)
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -87,9 +91,15 @@ class ParticipationRequest(Case):
     process_description: Mapped[str | None] = mapped_column(Text)
     process_stage: Mapped[str | None] = mapped_column(Text)
     participation_arrangements: Mapped[str | None] = mapped_column(Text)
+    other_participants: Mapped[str | None] = mapped_column(Text)  # s.25(2)(d), s.25(3)(c)
+    decision_notice_on: Mapped[dt.date | None] = mapped_column(Date)
     body_commented_on: Mapped[dt.date | None] = mapped_column(Date)
     process_notice_on: Mapped[dt.date | None] = mapped_column(Date)
     process_established_on: Mapped[dt.date | None] = mapped_column(Date)
+    # s.31(3)-(4): the views sought before the outcome report, and what they were.
+    views_sought_on: Mapped[dt.date | None] = mapped_column(Date)
+    views_of_body: Mapped[str | None] = mapped_column(Text)
+    views_of_others: Mapped[str | None] = mapped_column(Text)
 
     additional_authorities: Mapped[list[AdditionalAuthority]] = relationship(
         order_by="AdditionalAuthority.id", cascade="all, delete-orphan"
@@ -130,6 +140,9 @@ class AssetTransferRequest(Case):
     offer: Mapped[str | None] = mapped_column(Text)
     contract_concluded_on: Mapped[dt.date | None] = mapped_column(Date)
     no_contract_response_on: Mapped[dt.date | None] = mapped_column(Date)
+    # SSI 2016/360 reg 4: each side's period runs from its receipt of the other's paper.
+    no_contract_appeal_received_on: Mapped[dt.date | None] = mapped_column(Date)
+    no_contract_response_received_on: Mapped[dt.date | None] = mapped_column(Date)
 
     land: Mapped[LandEntry | None] = relationship(lazy="joined")
     repeat_of: Mapped[Case | None] = relationship(
@@ -163,6 +176,11 @@ class Representation(Base):
     received_on: Mapped[dt.date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    # A representation recorded after the others were copied to the body is copied on its
+    # own, with its own period for comment (SSI 2016/357 reg 8).
+    copied_on: Mapped[dt.date | None] = mapped_column(Date)
+    comments_by: Mapped[dt.date | None] = mapped_column(Date)
+    commented_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Application(Base):

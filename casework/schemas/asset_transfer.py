@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from casework.schemas.common import TODAY, text
+from casework.schemas.common import TODAY, CorrectReceipt, Receipt, text
 from casework.schemas.participation import Empty, RequestMissingItems, Withdraw
 from workflows import asset_transfer as atr
 
@@ -46,8 +46,7 @@ class Reasons(Schema):
     reasons = text(load_default="")
 
 
-class ValidateAsset(Schema):
-    validation_date = fields.Date(load_default=None, metadata=TODAY)
+class ValidateAsset(Receipt):
     freeze_exception = fields.String(
         load_default=None,
         allow_none=True,
@@ -55,11 +54,6 @@ class ValidateAsset(Schema):
         metadata={"description": "why the s.84 bar does not apply, if it does not"},
     )
     freeze_exception_details = text(load_default="")
-
-
-class CorrectValidationDate(Schema):
-    validation_date = fields.Date(required=True)
-    reason = text(load_default="")
 
 
 class LinkLand(Schema):
@@ -198,7 +192,7 @@ ACTIONS: dict[str, type[Schema]] = {
     "supply_information": UpdateAssetTransferRequest,
     "decline_repeat_request": Reasons,
     "validate": ValidateAsset,
-    "correct_validation_date": CorrectValidationDate,
+    "correct_validation_date": CorrectReceipt,
     "link_land": LinkLand,
     "publish_notices": PublishNotices,
     "make_representation": MakeRepresentation,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
+
+from workflows import receipt
 
 # A date field the service fills with today when it is left out.
 TODAY = {"default": "today"}
@@ -21,6 +23,48 @@ def fill_today(schema: Schema, payload: dict[str, Any], today: dt.date) -> dict[
 def text(max_length: int = 20000, *, min_length: int | None = None, **kwargs) -> fields.String:
     """Free text with a length limit, so a pasted novel gets a 422 and not a slow page."""
     return fields.String(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+
+class Receipt(Schema):
+    """Validating confirms a request is complete; the validation date is the day the last
+    required item was received, never a date the officer picks (SSI 2017/39 reg 5; SSI
+    2016/357 reg 5)."""
+
+    received_on = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "only where the request or its last item reached you by post, "
+            "email or by hand: the day it arrived. Leave out for what came through this "
+            "service: its day of receipt is already recorded."
+        },
+    )
+    received_by = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(list(receipt.OFFLINE)),
+        metadata={"description": "how it reached you: post, email or hand"},
+    )
+
+    @pre_load
+    def _no_chosen_date(self, data, **_):
+        if isinstance(data, dict) and "validation_date" in data:
+            raise ValidationError(
+                "The validation date is not chosen: it is the day the last required item "
+                "was received. If it reached you by post, email or by hand, give that day "
+                "as received_on.",
+                "validation_date",
+            )
+        return data
+
+
+class CorrectReceipt(Schema):
+    """A receipt date recorded wrongly, corrected with a reason; the deadlines follow."""
+
+    received_on = fields.Date(required=True)
+    received_by = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(list(receipt.CHANNELS))
+    )
+    reason = text(load_default="")
 
 
 class PageSchema(Schema):

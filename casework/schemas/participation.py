@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from casework.schemas.common import TODAY, text
+from casework.schemas.common import TODAY, CorrectReceipt, Receipt, text
 from workflows import participation as pr
 
 
@@ -52,13 +52,8 @@ class SupplyInformation(RequestFields):
         exclude = ("additional_authorities",)
 
 
-class Validate(Schema):
-    validation_date = fields.Date(load_default=None, metadata=TODAY)
-
-
-class CorrectValidationDate(Schema):
-    validation_date = fields.Date(required=True)
-    reason = text(load_default="")
+class Validate(Receipt):
+    pass
 
 
 class NotifyAdditionalAuthorities(Schema):
@@ -143,7 +138,7 @@ ACTIONS: dict[str, type[Schema]] = {
     "request_missing_items": RequestMissingItems,
     "supply_information": SupplyInformation,
     "validate": Validate,
-    "correct_validation_date": CorrectValidationDate,
+    "correct_validation_date": CorrectReceipt,
     "notify_additional_authorities": NotifyAdditionalAuthorities,
     "record_authority_reply": RecordAuthorityReply,
     "agree_extension": AgreeExtension,

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from casework.errors import Conflict, Invalid, ServiceError
 from workflows import asset_transfer as atr
 from workflows import participation as pr
+from workflows import receipt
 from workflows.eligibility import LEGAL_FORM_LABELS
 
 # Rows offered for a list of people (owners and occupiers), without JavaScript.
@@ -48,6 +49,7 @@ CHOICES: dict[str, dict[str, Mapping[str, str]]] = {
             "site_visit": "A site visit",
         },
         "legal_form": {str(k): v for k, v in LEGAL_FORM_LABELS.items()},
+        "received_by": {k: receipt.CHANNELS[k].capitalize() for k in receipt.OFFLINE},
     },
     pr.KIND: {"missing": pr.ITEM_LABELS, "considerations": pr.CONSIDERATIONS},
     atr.KIND: {
@@ -60,7 +62,7 @@ CHOICES: dict[str, dict[str, Mapping[str, str]]] = {
 
 # Labels where the field's name does not read well on its own.
 LABELS = {
-    "validation_date": "Validation date",
+    "received_by": "How did it reach you?",
     "notified_on": "Date the authorities were notified",
     "replied_on": "Date of the reply",
     "will_participate": "Will the authority take part?",

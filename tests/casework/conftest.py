@@ -143,10 +143,9 @@ def submitted(world: World, **overrides) -> str:
     return ref
 
 
-def validated(world: World, validation_date: dt.date | None = None, **overrides) -> str:
+def validated(world: World, **overrides) -> str:
     ref = submitted(world, **overrides)
-    payload = {"validation_date": validation_date.isoformat()} if validation_date else {}
-    response = world.officer.act(ref, "validate", payload)
+    response = world.officer.act(ref, "validate", {})
     assert response.status_code == 200, response.json
     return ref
 

@@ -272,7 +272,7 @@ RECIPES: dict[str, tuple[dict, Step]] = {
     "validate": ({}, _act("officer")),
     "correct_validation_date": (
         {},
-        _act("officer", {"validation_date": "2026-04-01", "reason": "Confirmed as received."}),
+        _act("officer", {"received_on": "2026-03-31", "reason": "It came by post first."}),
     ),
     "link_land": ({}, _link),
     "publish_notices": (
@@ -378,7 +378,7 @@ def test_transition(world, app, session, clock, pair):
 # Payloads that pass each action's schema, so the answer is about the state, not the input.
 VALID_INPUT: dict[str, dict] = {
     "link_land": {"land": 1},
-    "correct_validation_date": {"validation_date": "2026-04-01"},
+    "correct_validation_date": {"received_on": "2026-03-31"},
     "publish_notices": {"representations_close": "2026-12-31"},
     "send_representations_to_body": {"comments_by": "2026-12-31"},
     "agree_extension": {"new_due_date": "2027-12-31"},

@@ -186,23 +186,30 @@ def test_a_corrected_validation_date_reissues_the_acknowledgement(world, clock):
     ok(world.body.act(ref, "submit"))
     move(clock, "2026-04-10")
     ok(officer.act(ref, "validate"))
-    response = officer.act(ref, "correct_validation_date", {"validation_date": "2026-04-01"})
+    response = officer.act(ref, "correct_validation_date", {"received_on": "2026-03-31"})
     assert response.status_code == 422 and "reason" in response.json["errors"]
     ok(
         officer.act(
             ref,
             "correct_validation_date",
-            {"validation_date": "2026-04-01", "reason": "The last item arrived on 1 April."},
+            {
+                "received_on": "2026-03-31",
+                "received_by": "post",
+                "reason": "The signed request arrived by post on 31 March.",
+            },
         )
     )
     first, second = [n for n in notices_of(officer, ref) if n["kind"] == "acknowledgement"]
-    assert "1 October 2026" not in notice_text(officer, ref, first)
+    # Validated on 10 April, the request counts as made on the day it was submitted online:
+    # 6 months after Wed 1 April 2026 is Thu 1 October 2026.
+    text = _flat(notice_text(officer, ref, first))
+    assert "1 April 2026" in text and "1 October 2026" in text
     text = _flat(notice_text(officer, ref, second))
     assert "corrects the validation date" in text
-    assert "Reason: The last item arrived on 1 April." in text
-    # 6 months after Wed 1 April 2026 is Thu 1 October 2026.
-    assert "The validation date is 1 April 2026" in text
-    assert "decision notice by 1 October 2026" in text
+    assert "The signed request arrived by post on 31 March." in text
+    # 6 months after Tue 31 March 2026 is Wed 30 September 2026.
+    assert "31 March 2026" in text and "30 September 2026" in text
+    assert "1 October 2026" not in text
 
 
 # -- notices to owners and occupiers (reg 6) and the public notice (regs 7, 9) ---------------

@@ -54,10 +54,9 @@ def test_competing_requests_are_detected_listed_and_the_earliest_validated_has_p
     land = land_entry(officer)
     elsewhere = land_entry(officer, "Kinghorn Library", address="5 Main Street")
 
-    # The second body's request is submitted first, but validated second.
+    # The first request is received first but validated second: priority follows the day
+    # each was received (its validation date, SSI 2016/357 reg 5), not the officer's order.
     move(clock, "2026-04-01")
-    later = asset_request(world, land=land, caller=other)
-    ok(other.act(later, "submit"), "submitted")
     first = asset_request(world, land=land)
     ok(body.act(first, "submit"), "submitted")
     unrelated = asset_request(world, land=elsewhere)
@@ -65,26 +64,26 @@ def test_competing_requests_are_detected_listed_and_the_earliest_validated_has_p
     ok(officer.act(unrelated, "validate"))
 
     move(clock, "2026-04-02")
-    ok(officer.act(first, "validate"), "validated")
-    ack = notice_text(body, first, "acknowledgement")
+    later = asset_request(world, land=land, caller=other)
+    ok(other.act(later, "submit"), "submitted")
+    ok(officer.act(later, "validate"), "validated")
+    ack = notice_text(other, later, "acknowledgement")
     # At validation the other request is found, though not yet validated.
     assert "We have other asset transfer requests for the same land" in ack
-    assert f"- {later}, not yet validated" in ack
+    assert f"- {first}, not yet validated" in ack
     assert unrelated not in ack
 
     move(clock, "2026-04-03")
-    ok(officer.act(later, "validate"), "validated")
-    ack = notice_text(other, later, "acknowledgement")
-    assert f"- {first}, validated on 2 April 2026" in ack
-    assert "Where an earlier request covers the same land, that request has priority" in ack
-    assert "(section 84)" in ack
+    ok(officer.act(first, "validate"), "validated")
+    ack = notice_text(body, first, "acknowledgement")
+    assert f"- {later}, validated on" in ack and "2 April 2026" in ack
 
     # Listed on each case, each with whether the other has priority over it.
     assert body.case(first)["competing"] == [
         {
             "reference": later,
             "state": "validated",
-            "validation_date": "2026-04-03",
+            "validation_date": "2026-04-02",
             "priority": False,
         }
     ]
@@ -92,7 +91,7 @@ def test_competing_requests_are_detected_listed_and_the_earliest_validated_has_p
         {
             "reference": first,
             "state": "validated",
-            "validation_date": "2026-04-02",
+            "validation_date": "2026-04-01",
             "priority": True,
         }
     ]

@@ -228,68 +228,131 @@ def test_reg4_1_missing_item_must_be_one_the_law_requires(world):
 # -- reg 5: the validation date ---------------------------------------------------------
 
 
-def test_reg5_validation_date_given_by_the_officer_is_used(world, clock):
+def test_reg5_validation_date_is_the_day_of_online_submission_not_the_day_validated(world, clock):
     ref = submitted(world)  # received on Wednesday 1 April 2026
     _move(clock, "2026-04-08")
-    r = world.officer.act(ref, "validate", {"validation_date": "2026-04-02"})
-    assert r.json["validation_date"] == "2026-04-02"
-    # 30 working days beginning Thu 2 April 2026: 2-3 (2), 6-10 (7), 13-17 (12),
-    # 20-24 (17), 27-30 (21), 1 May (22), 4-8 (27), 11-13 (30).
-    assert _deadline(r.json, "pr.decision")["due_date"] == "2026-05-13"
+    r = world.officer.act(ref, "validate")
+    assert r.status_code == 200, r.json
+    assert r.json["validation_date"] == "2026-04-01"
+    # 30 working days beginning Wed 1 April 2026: 1-3 (3), 6-10 (8), 13-17 (13),
+    # 20-24 (18), 27-30 (22), 1 May (23), 4-8 (28), 11-12 (30).
+    assert _deadline(r.json, "pr.decision")["due_date"] == "2026-05-12"
+    assert _deadline(r.json, "pr.decision")["start_date"] == "2026-04-01"
 
 
-def test_reg5_validation_date_defaults_to_today(world, clock):
+def test_reg5_the_officer_cannot_choose_a_validation_date(world, clock):
     ref = submitted(world)
-    _move(clock, "2026-04-03")
-    assert world.officer.act(ref, "validate").json["validation_date"] == "2026-04-03"
-
-
-def test_reg5_validation_date_in_the_future_is_422(world):
-    ref = submitted(world)
-    r = world.officer.act(ref, "validate", {"validation_date": "2026-04-02"})
+    _move(clock, "2026-04-08")
+    r = world.officer.act(ref, "validate", {"validation_date": "2026-04-08"})
     assert "validation_date" in _errors(r)
+    case = world.officer.get(f"/api/v1/cases/{ref}").json
+    assert case["state"] == "submitted" and case["validation_date"] is None
 
 
-def test_reg5_validation_date_before_the_last_item_arrived_is_422(world, clock):
+def test_reg5_validation_date_is_the_day_the_last_missing_item_was_sent(world, clock):
     ref = submitted(world, reasons="")
     world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
     _move(clock, "2026-04-06")
     world.body.act(ref, "supply_information", {"reasons": "We walk the routes daily."})
-    _move(clock, "2026-04-07")
-    r = world.officer.act(ref, "validate", {"validation_date": "2026-04-03"})
-    assert "2026-04-06" in _errors(r)["validation_date"][0]
-    ok = world.officer.act(ref, "validate", {"validation_date": "2026-04-06"})
-    assert ok.json["validation_date"] == "2026-04-06"
+    _move(clock, "2026-04-09")
+    r = world.officer.act(ref, "validate")
+    assert r.json["validation_date"] == "2026-04-06"
+    # Beginning Mon 6 April 2026: 6-10 (5), 13-17 (10), 20-24 (15), 27-30 (19),
+    # 1 May (20), 4-8 (25), 11-15 (30).
+    assert _deadline(r.json, "pr.decision")["due_date"] == "2026-05-15"
 
 
-def test_reg5_correcting_the_validation_date_needs_a_reason(world):
-    ref = validated(world)
-    r = world.officer.act(ref, "correct_validation_date", {"validation_date": "2026-04-01"})
+def test_reg5_an_item_received_by_email_counts_from_the_day_it_arrived(world, clock):
+    ref = submitted(world, reasons="")
+    world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
+    _move(clock, "2026-04-06")
+    world.body.act(ref, "supply_information", {"reasons": "We walk the routes daily."})
+    _move(clock, "2026-04-09")
+    # The body emailed the reasons on Friday 3 April and typed them in on Monday.
+    r = world.officer.act(ref, "validate", {"received_on": "2026-04-03", "received_by": "email"})
+    assert r.status_code == 200, r.json
+    assert r.json["validation_date"] == "2026-04-03"
+
+
+def test_reg5_an_offline_receipt_needs_how_it_came(world, clock):
+    ref = submitted(world)
+    _move(clock, "2026-04-03")
+    r = world.officer.act(ref, "validate", {"received_on": "2026-04-01"})
+    assert "received_by" in _errors(r)
+
+
+def test_reg5_an_offline_receipt_cannot_be_later_than_the_online_record(world, clock):
+    ref = submitted(world)
+    _move(clock, "2026-04-08")
+    r = world.officer.act(ref, "validate", {"received_on": "2026-04-07", "received_by": "post"})
+    assert "Wednesday 1 April 2026" in _errors(r)["received_on"][0]
+
+
+def test_reg5_an_offline_receipt_cannot_be_before_the_missing_items_notice(world, clock):
+    ref = submitted(world, reasons="")
+    _move(clock, "2026-04-02")
+    world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
+    _move(clock, "2026-04-06")
+    world.body.act(ref, "supply_information", {"reasons": "We walk the routes daily."})
+    r = world.officer.act(ref, "validate", {"received_on": "2026-04-01", "received_by": "post"})
+    assert "Thursday 2 April 2026" in _errors(r)["received_on"][0]
+
+
+def test_reg5_an_offline_receipt_in_the_future_is_422(world):
+    ref = submitted(world)
+    r = world.officer.act(ref, "validate", {"received_on": "2026-04-02", "received_by": "post"})
+    assert "received_on" in _errors(r)
+
+
+def test_reg5_correcting_the_receipt_date_needs_a_reason(world):
+    ref = submitted(world, reasons="")
+    world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
+    world.body.act(ref, "supply_information", {"reasons": "We walk the routes daily."})
+    world.officer.act(ref, "validate")
+    r = world.officer.act(ref, "correct_validation_date", {"received_on": "2026-03-31"})
     assert "reason" in _errors(r)
 
 
-def test_reg5_corrected_validation_date_recomputes_the_decision_deadline_as_an_event(world, clock):
+def test_reg5_a_corrected_receipt_date_cannot_follow_a_notice_that_rests_on_it(world, clock):
+    ref = validated(world, additional_authorities=["NHSF"])
+    _move(clock, "2026-04-03")
+    world.officer.act(ref, "notify_additional_authorities", {"notified_on": "2026-04-02"})
+    r = world.officer.act(
+        ref,
+        "correct_validation_date",
+        {"received_on": "2026-04-03", "reason": "Logged a day early."},
+    )
+    assert "received_on" in _errors(r)
+    assert "Wednesday 1 April 2026" in _errors(r)["received_on"][0]
+
+
+def test_reg5_corrected_receipt_date_recomputes_the_decision_deadline_as_an_event(world, clock):
     ref = submitted(world)
-    _move(clock, "2026-04-02")
+    _move(clock, "2026-04-07")
     r = world.officer.act(ref, "validate")
-    # 30 working days beginning Thu 2 April 2026 end on Wed 13 May (see above).
-    assert _deadline(r.json, "pr.decision")["due_date"] == "2026-05-13"
+    # 30 working days beginning Wed 1 April 2026 end on Tue 12 May (see above).
+    assert _deadline(r.json, "pr.decision")["due_date"] == "2026-05-12"
 
     r = world.officer.act(
         ref,
         "correct_validation_date",
-        {"validation_date": "2026-04-01", "reason": "The request was complete on arrival."},
+        {
+            "received_on": "2026-04-02",
+            "received_by": "post",
+            "reason": "The paper request was logged online a day before it was posted in.",
+        },
     )
 
     assert r.status_code == 200, r.json
-    # Beginning Wed 1 April: 1-3 (3), 6-10 (8), 13-17 (13), 20-24 (18), 27-30 (22),
-    # 1 May (23), 4-8 (28), 11-12 (30).
-    assert _deadline(r.json, "pr.decision")["due_date"] == "2026-05-12"
+    assert r.json["validation_date"] == "2026-04-02"
+    # Beginning Thu 2 April: 2-3 (2), 6-10 (7), 13-17 (12), 20-24 (17), 27-30 (21),
+    # 1 May (22), 4-8 (27), 11-13 (30).
+    assert _deadline(r.json, "pr.decision")["due_date"] == "2026-05-13"
     events = world.officer.get(f"/api/v1/cases/{ref}/events?page_size=200").json
     (moved,) = [e for e in events if e["type"] == "deadline.recomputed"]
     assert moved["payload"]["rule"] == "pr.decision"
-    assert moved["payload"]["previous_due_date"] == "2026-05-13"
-    assert moved["payload"]["due_date"] == "2026-05-12"
+    assert moved["payload"]["previous_due_date"] == "2026-05-12"
+    assert moved["payload"]["due_date"] == "2026-05-13"
     assert "officer@fife.test" in moved["actor"]
 
 
@@ -309,10 +372,10 @@ def test_reg6_1_notifying_twice_is_409(world):
 
 
 def test_reg6_1_notified_date_before_validation_is_422(world, clock):
-    ref = submitted(world, additional_authorities=["NHSF"])
+    ref = submitted(world, additional_authorities=["NHSF"])  # received Wed 1 April 2026
     _move(clock, "2026-04-03")
     world.officer.act(ref, "validate")
-    r = world.officer.act(ref, "notify_additional_authorities", {"notified_on": "2026-04-02"})
+    r = world.officer.act(ref, "notify_additional_authorities", {"notified_on": "2026-03-31"})
     assert "notified_on" in _errors(r)
 
 

@@ -110,7 +110,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "request_missing_items": {"missing": ["expected_improvement"]},
     "supply_information": {"expected_improvement": "Two crossings by the school gate."},
     "validate": {},
-    "correct_validation_date": {"validation_date": "2026-04-01", "reason": "Typing error."},
+    "correct_validation_date": {"received_on": "2026-03-31", "reason": "Typing error."},
     "notify_additional_authorities": {},
     "record_authority_reply": {"authority": "NHSF", "will_participate": True},
     "agree_extension": {"new_due_date": "2026-12-31"},

@@ -102,17 +102,21 @@ def test_reg5_corrected_validation_date_is_acknowledged_again_with_the_reason(wo
     ref = submitted(world)
     _move(clock, "2026-04-02")
     world.officer.act(ref, "validate")
-    world.officer.act(
+    r = world.officer.act(
         ref,
         "correct_validation_date",
-        {"validation_date": "2026-04-01", "reason": "Complete on arrival."},
+        {"received_on": "2026-03-31", "received_by": "post", "reason": "Posted in first."},
     )
+    assert r.status_code == 200, r.json
     first, second = _notices(world.body, ref, "acknowledgement")
-    assert "The validation date is 2 April 2026" in _paragraphs(_text(world.body, ref, first))
+    # Submitted online on Wed 1 April: 30 working days end on Tue 12 May 2026.
+    text = _paragraphs(_text(world.body, ref, first))
+    assert "1 April 2026" in text and "12 May 2026" in text
     text = _paragraphs(_text(world.body, ref, second))
-    assert "corrects the validation date" in text and "Complete on arrival." in text
-    assert "The validation date is 1 April 2026" in text
-    assert "decision notice by 12 May 2026" in text
+    assert "corrects the validation date" in text and "Posted in first." in text
+    # Beginning Tue 31 March: 31 (1), 1-3 April (4), 6-10 (9), 13-17 (14), 20-24 (19),
+    # 27-30 (23), 1 May (24), 4-8 (29), 11 May (30).
+    assert "31 March 2026" in text and "11 May 2026" in text
 
 
 # -- reg 6: notice to each additional authority -----------------------------------------
