@@ -104,10 +104,12 @@ def _asset_transfer(
     }
     out["repeat_of"] = None
     refused = refused_on(case.repeat_of) if case.repeat_of is not None else None
-    if refused is not None:
-        bar = law.rulebook.compute("atr.repeat_request_bar", refused)
+    if refused is not None and case.repeat_of.validation_date is not None:
+        # The two years run from the day the earlier request was made (s.93).
+        bar = law.rulebook.compute("atr.repeat_request_bar", case.repeat_of.validation_date)
         out["repeat_of"] = {
             "reference": case.repeat_of.reference,
+            "made_on": case.repeat_of.validation_date,
             "refused_on": refused,
             "bar_until": bar.due,
             "explanation": bar.explanation,

@@ -32,7 +32,7 @@ def sync(
             "settled_on": state.settled_on,
             "explanation": d.explanation,
             "citation": d.citation,
-            "basis": d.rule.basis.value,
+            "basis": d.rule.effective_basis.value,
         }
         payload = {
             "rule": state.rule_id,

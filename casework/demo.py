@@ -222,7 +222,7 @@ def _seed(session) -> None:
         today=today,
     )
     act(validated, "submit", {}, as_trust, Party.BODY)
-    act(validated, "validate", {"validation_date": today}, as_officer, Party.AUTHORITY)
+    act(validated, "validate", {}, as_officer, Party.AUTHORITY)
     act(
         validated,
         "notify_additional_authorities",
@@ -245,7 +245,7 @@ def _seed(session) -> None:
         today=today,
     )
     act(agreed, "submit", {}, as_trust, Party.BODY)
-    act(agreed, "validate", {"validation_date": today}, as_officer, Party.AUTHORITY)
+    act(agreed, "validate", {}, as_officer, Party.AUTHORITY)
     act(
         agreed,
         "decide",
@@ -254,6 +254,7 @@ def _seed(session) -> None:
             "process": "new",
             "process_description": "A working group of the trust, council officers and harbour "
             "users, meeting monthly for six months.",
+            "other_participants": "The harbour users' association sends one member to the group.",
             "considerations": _considerations("Considered and found to favour agreeing"),
         },
         as_officer,
@@ -333,7 +334,7 @@ def _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law
     )
     start = today - dt.timedelta(days=3)
     act(open_case, "submit", {}, as_trust, Party.BODY, start)
-    act(open_case, "validate", {"validation_date": start}, as_officer, Party.AUTHORITY, start)
+    act(open_case, "validate", {}, as_officer, Party.AUTHORITY, start)
     act(
         open_case,
         "publish_notices",
@@ -361,7 +362,7 @@ def _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law
     )
     d0 = today - dt.timedelta(days=90)
     act(refused, "submit", {}, as_trust, Party.BODY, d0)
-    act(refused, "validate", {"validation_date": d0}, as_officer, Party.AUTHORITY, d0)
+    act(refused, "validate", {}, as_officer, Party.AUTHORITY, d0)
     act(
         refused,
         "publish_notices",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from casework.eventlog import Actor, record
 from casework.models import Case, Notice
 from workflows.notices import NoticeSpec
+from workflows.periods import in_words
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("casework", "templates/notices"),
@@ -28,7 +29,7 @@ _env = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
+_env.filters["longdate"] = lambda d: in_words(d) if d else ""  # "Tuesday 21 April 2026"
 
 
 def render_text(case_kind: str, notice_kind: str, context: Mapping[str, Any]) -> str:

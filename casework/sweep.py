@@ -76,6 +76,7 @@ def _lane_query(lane: Lane, today: dt.date, after: int, batch: int) -> Select:
             DeadlineRow.status == "open",
             DeadlineRow.due_date < today,
             DeadlineRow.case_id > after,
+            Case.id > after,  # the planner does not carry the bound across the join
             Case.kind == lane.kind,
             Case.state.in_(lane.states),
         )

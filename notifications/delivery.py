@@ -24,6 +24,7 @@ from casework.notices import text_to_fragment
 from notifications import mail, publish, webhooks
 from notifications.models import EmailRecord, EventOutbox
 from notifications.runtime import Runtime, current
+from workflows.periods import in_words
 
 log = logging.getLogger(__name__)
 MAIL = Actor.system("mail")
@@ -220,7 +221,8 @@ def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
     deadline = session.get(DeadlineRow, p["deadline_id"])
     if case is None or deadline is None:
         return
-    if p.get("to") == "body":
+    to_body = p.get("to") == "body"
+    if to_body:
         to, greeting = [case.community_body.contact_email], f"Dear {case.community_body.name},"
     elif p.get("to") == "managers":
         managers = session.scalars(
@@ -237,11 +239,44 @@ def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
         greeting = f"Dear {officer.name or officer.email}," if officer else "Dear colleague,"
     rule = rt.law.rulebook.rule(deadline.rule)
     overdue = event.type == "deadline.overdue"
+    due, due_words = deadline.due_date, in_words(deadline.due_date)
+    # The days left are counted on the day the message is sent, not at the reminder point,
+    # so a reminder that goes out late does not promise days that have gone: the days after
+    # today up to and including the due date, as the rule counts them (working days as its
+    # instrument defines them; otherwise calendar days).
+    today = rt.clock.today()
+    if rule.unit == "working_days" and rule.instrument is not None:
+        days = rt.law.rulebook.working_days(rule.instrument)
+        later = (today + dt.timedelta(days=n) for n in range(1, (due - today).days + 1))
+        left, unit = sum(1 for d in later if days.is_working_day(d)), "working day"
+        meaning = days.summary
+    else:
+        left, unit, meaning = max((due - today).days, 0), "day", None
     subject = (
         f"Overdue: {rule.title} ({case.reference})"
         if overdue
-        else f"Reminder: {rule.title} by {deadline.due_date:%d %B %Y} ({case.reference})"
+        else f"Reminder: {rule.title} by {due_words} ({case.reference})"
     )
+    context = {
+        "greeting": greeting,
+        "step": rule.title,
+        "due_words": due_words,
+        "today_words": in_words(today),
+        "days_left": left,
+        "left": f"{left} {unit}" if left == 1 else f"{left} {unit}s",
+        "working_days_are": meaning,
+        "due_today": today == due,
+        "passed": today > due,
+        "kind_label": KINDS[case.kind].workflow.title,
+        "body_name": case.community_body.name,
+        "to_body": to_body,
+    }
+    if not to_body:  # the officer's view: where the date comes from, and its working-out
+        context.update(
+            citation=deadline.citation,
+            explanation=deadline.explanation,
+            assigned=case.assigned_to.email if case.assigned_to else None,
+        )
     _deliver(
         session,
         rt,
@@ -250,18 +285,7 @@ def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
         [t for t in to if t],
         subject,
         "overdue" if overdue else "reminder",
-        {
-            "greeting": greeting,
-            "step": rule.title,
-            "due_date": deadline.due_date,
-            "offset": p.get("offset", 0),
-            "kind_label": KINDS[case.kind].workflow.title,
-            "body_name": case.community_body.name,
-            "rule": rule.id,
-            "citation": deadline.citation,
-            "explanation": deadline.explanation,
-            "assigned": case.assigned_to.email if case.assigned_to else None,
-        },
+        context,
     )
 
 

@@ -13,6 +13,7 @@ from workflows.guards import considered, date_between, extension_guards, require
 from workflows.machine import Action, Context, Guard, Law, State, Workflow
 from workflows.notices import Addressee, NoticeSpec
 from workflows.participation import CONSIDERATIONS as PR_CONSIDERATIONS
+from workflows.periods import in_words
 from workflows.rules import ATR_APPEALS, Extension, Party
 
 KIND = "asset_transfer_request"
@@ -75,6 +76,16 @@ class ApplicationFacts:
 
 
 @dataclass(frozen=True)
+class LateCopy:
+    """A representation copied to the body on its own, after the others (reg 8)."""
+
+    representation_id: int
+    copied_on: dt.date
+    comments_by: dt.date
+    commented_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class AssetTransferFacts:
     state: str
     body: eligibility.BodyFacts
@@ -93,16 +104,20 @@ class AssetTransferFacts:
     copies_sent_on: dt.date | None = None
     comments_by: dt.date | None = None
     body_commented_on: dt.date | None = None
+    late_copies: tuple[LateCopy, ...] = ()
     decided_on: dt.date | None = None
     decision: str | None = None  # the current position: agreed or refused
     agreed_on: dt.date | None = None  # the date of the decision, review or appeal agreeing
     terms_differ_significantly: bool = False
     offer_by: dt.date | None = None
     decision_period_expired_on: dt.date | None = None
+    review_period_expired_on: dt.date | None = None
     applications: tuple[ApplicationFacts, ...] = ()
     offer_made_on: dt.date | None = None
     contract_concluded_on: dt.date | None = None
+    no_contract_appeal_received_on: dt.date | None = None
     no_contract_response_on: dt.date | None = None
+    no_contract_response_received_on: dt.date | None = None
     extensions: Mapping[tuple[str, str], tuple[Extension, ...]] = field(default_factory=dict)
 
     def application(self, stage: str) -> ApplicationFacts | None:
@@ -170,6 +185,18 @@ def deadlines(facts: AssetTransferFacts, law: Law) -> list[DeadlineState]:
                 closed=ended or decided,
             )
         )
+    for copy in facts.late_copies:
+        out.append(
+            track(
+                rb,
+                "atr.comments_on_representations",
+                copy.copied_on,
+                key=f"representation-{copy.representation_id}",
+                due=copy.comments_by,
+                met_on=copy.commented_on,
+                closed=ended or decided,
+            )
+        )
     if facts.validation_date:
         out.append(
             track(
@@ -203,6 +230,19 @@ def deadlines(facts: AssetTransferFacts, law: Law) -> list[DeadlineState]:
             extensions=ext,
         )
         out.append(contract)
+        direction = facts.application("direction")
+        out.append(
+            track(
+                rb,
+                "atr.direction_application",
+                facts.offer_made_on,
+                met_on=direction.applied_on if direction else None,
+                closed=ended or facts.contract_concluded_on is not None,
+                # The application is made within the period to conclude the contract, so
+                # it moves with that period.
+                extensions={("atr.direction_application", ""): ext.get(("atr.contract", ""), ())},
+            )
+        )
         # Only an appeal made once this contract period ended counts against it: after a
         # direction sets a new period, a new window follows that period.
         appeal = facts.application("no_contract_appeal")
@@ -222,7 +262,7 @@ def deadlines(facts: AssetTransferFacts, law: Law) -> list[DeadlineState]:
                 track(
                     rb,
                     "atr.no_contract_appeal_response",
-                    appeal.applied_on,
+                    facts.no_contract_appeal_received_on or appeal.applied_on,
                     met_on=facts.no_contract_response_on,
                     closed=ended or appeal.decided_on is not None,
                 )
@@ -232,16 +272,27 @@ def deadlines(facts: AssetTransferFacts, law: Law) -> list[DeadlineState]:
                     track(
                         rb,
                         "atr.no_contract_appeal_comments",
-                        facts.no_contract_response_on,
+                        facts.no_contract_response_received_on or facts.no_contract_response_on,
                         closed=ended or appeal.decided_on is not None,
                     )
                 )
     return out
 
 
+# The provision that sets the 20 working days on each route.
+_WINDOW_CITATIONS = {
+    ReviewRoute.LOCAL_AUTHORITY: "SSI 2016/358 reg 3 (review by the council, s.86)",
+    ReviewRoute.SCOTTISH_MINISTERS: "SSI 2016/358 reg 11 (review by the Scottish Ministers, s.87)",
+    ReviewRoute.OTHER: "SSI 2016/359 reg 3 (appeal to the Scottish Ministers, s.85)",
+}
+_S88_CITATION = "SSI 2016/359 reg 11 (appeal to the Scottish Ministers after a review, s.88)"
+
+
 def _review_windows(facts: AssetTransferFacts, law: Law, ended: bool) -> list[DeadlineState]:
     """20 working days to seek a review or appeal: after a refusal, an agreement on terms
-    that differ significantly, or the decision period expiring (SSI 2016/358-359 reg 3)."""
+    that differ significantly, or the decision period expiring (SSI 2016/358 regs 3 and 11,
+    SSI 2016/359 regs 3 and 11); and the council's own period to decide a review, after
+    which an appeal lies under s.88 (ss.86, 88)."""
     rb = law.rulebook
     out = []
     first = facts.application("review") or facts.application("appeal")
@@ -262,25 +313,38 @@ def _review_windows(facts: AssetTransferFacts, law: Law, ended: bool) -> list[De
                 closed=ended,
                 # An appeal to the Ministers runs under 2016/359; a review under 2016/358.
                 instrument=ATR_APPEALS if facts.route is ReviewRoute.OTHER else None,
+                citation=_WINDOW_CITATIONS[facts.route],
             )
         )
     review = facts.application("review")
-    if (
-        facts.route is ReviewRoute.LOCAL_AUTHORITY
-        and review
-        and review.decided_on
-        and (review.decision == "refused" or facts.terms_differ_significantly)
-    ):
+    if facts.route is not ReviewRoute.LOCAL_AUTHORITY or review is None:
+        return out
+    out.append(
+        track(
+            rb,
+            "atr.review_decision",
+            review.applied_on,
+            met_on=review.decided_on,
+            closed=ended,
+        )
+    )
+    s88_start = None
+    if review.decided_on and (review.decision == "refused" or facts.terms_differ_significantly):
+        s88_start = review.decided_on
+    elif review.decided_on is None and facts.review_period_expired_on:
+        s88_start = facts.review_period_expired_on
+    if s88_start is not None:
         appeal = facts.application("appeal")
         out.append(
             track(
                 rb,
                 "atr.review_or_appeal",
-                review.decided_on,
+                s88_start,
                 key="s88",
                 met_on=appeal.applied_on if appeal else None,
                 closed=ended,
                 instrument=ATR_APPEALS,
+                citation=_S88_CITATION,
             )
         )
     return out
@@ -350,8 +414,8 @@ def _representations_minimum(ctx: Context) -> str | None:
     minimum = ctx.law.rulebook.compute("atr.representations", notice).due
     if close < minimum:
         return (
-            f"The closing date must be at least 20 working days from the notice: "
-            f"not earlier than {minimum} (atr.representations)."
+            "The closing date must be at least 20 working days from the notice: "
+            f"not earlier than {in_words(minimum)}."
         )
     return None
 
@@ -363,8 +427,8 @@ def _comments_minimum(ctx: Context) -> str | None:
     minimum = ctx.law.rulebook.compute("atr.comments_on_representations", sent).due
     if by < minimum:
         return (
-            f"The body must have at least 20 working days to comment: not earlier than "
-            f"{minimum} (atr.comments_on_representations)."
+            "The body must have at least 20 working days to comment: not earlier than "
+            f"{in_words(minimum)}."
         )
     return None
 
@@ -374,7 +438,7 @@ def _period_closed(ctx: Context) -> str | None:
     if close is None:
         return "Publish the notices first (SSI 2016/357 regs 6-7)."
     if ctx.today <= close:
-        return f"Representations may be made until {close}; decide after that (reg 8)."
+        return f"Representations may be made until {in_words(close)}; decide after that (reg 8)."
     return None
 
 
@@ -394,6 +458,12 @@ def _copies_sent(ctx: Context) -> str | None:
     )
 
 
+def _open_late_copies(ctx: Context) -> list[LateCopy]:
+    return [
+        c for c in ctx.facts.late_copies if c.commented_on is None and ctx.today <= c.comments_by
+    ]
+
+
 def _comments_closed(ctx: Context) -> str | None:
     f = ctx.facts
     if f.representation_count and not f.copies_sent_on:
@@ -404,8 +474,30 @@ def _comments_closed(ctx: Context) -> str | None:
         and f.comments_by
         and ctx.today <= f.comments_by
     ):
-        return f"The body may comment on the representations until {f.comments_by} (reg 8)."
+        return (
+            f"The body may comment on the representations until {in_words(f.comments_by)} (reg 8)."
+        )
+    late = _open_late_copies(ctx)
+    if late:
+        last = max(c.comments_by for c in late)
+        return (
+            "The body may comment on a representation received after the others until "
+            f"{in_words(last)} (reg 8)."
+        )
     return None
+
+
+def _may_comment(ctx: Context) -> str | None:
+    """The body may comment while its period for the copies it was sent is open: the first
+    set, or any representation copied to it later on its own (reg 8)."""
+    f = ctx.facts
+    if not f.copies_sent_on:
+        return "The body has not been sent copies of the representations yet (reg 8)."
+    main_open = f.comments_by is not None and ctx.today <= f.comments_by
+    if main_open or _open_late_copies(ctx):
+        return None
+    last = max([f.comments_by, *(c.comments_by for c in f.late_copies)])
+    return f"The period for comments on the representations ended on {in_words(last)} (reg 8)."
 
 
 def _offer_minimum(ctx: Context) -> str | None:
@@ -417,8 +509,8 @@ def _offer_minimum(ctx: Context) -> str | None:
     minimum = ctx.law.rulebook.compute("atr.offer", ctx.today).due
     if offer_by < minimum:
         return (
-            f"The offer date must be at least 6 months after the notice: not earlier "
-            f"than {minimum} (atr.offer)."
+            "The offer date must be at least 6 months after the notice: not earlier "
+            f"than {in_words(minimum)}."
         )
     return None
 
@@ -461,18 +553,26 @@ def _appeal_available(ctx: Context) -> str | None:
         return None
     if f.route is ReviewRoute.LOCAL_AUTHORITY:
         review = f.application("review")
-        if review and review.decided_on:
+        if review and (review.decided_on or f.review_period_expired_on):
             return None
         return (
             "A local authority's decision is first reviewed by its members (s.86); an "
-            "appeal to the Scottish Ministers follows the review (s.88)."
+            "appeal to the Scottish Ministers follows the review, or the end of the period "
+            "for deciding it (s.88)."
         )
     return "A decision of the Scottish Ministers is reviewed by them (s.87), not appealed."
 
 
 def _appeal_key(ctx: Context) -> str:
     review = ctx.facts.application("review")
-    return "s88" if review and review.decided_on else ""
+    return "s88" if review and (review.decided_on or ctx.facts.review_period_expired_on) else ""
+
+
+def _review_expired(ctx: Context) -> str | None:
+    state = current(_deadlines(ctx), "atr.review_decision")
+    if state is None or state.status.value != "open" or ctx.today <= state.deadline.due:
+        return "The period for deciding the review has not expired."
+    return None
 
 
 def _terms_differ(ctx: Context) -> str | None:
@@ -518,7 +618,7 @@ def _contract_period_ended(ctx: Context) -> str | None:
         return "No offer has been made."
     if ctx.today <= state.deadline.due:
         return (
-            f"The period to conclude the contract runs until {state.deadline.due}; an "
+            f"The period to conclude the contract runs until {in_words(state.deadline.due)}; an "
             "appeal is possible only once it has ended (SSI 2016/360)."
         )
     return None
@@ -622,6 +722,12 @@ NOTICES: dict[str, NoticeSpec] = {
             Addressee.BODY,
         ),
         NoticeSpec(
+            "late_representation",
+            "Asset transfer request: a further representation to comment on",
+            "SSI 2016/357 reg 8",
+            Addressee.BODY,
+        ),
+        NoticeSpec(
             "decision_notice",
             "Asset transfer request: decision notice",
             "s.82; SSI 2016/357 reg 10",
@@ -644,9 +750,15 @@ NOTICES: dict[str, NoticeSpec] = {
         NoticeSpec(
             "appeal_application",
             "Asset transfer request: appeal",
-            "s.85, s.88; SSI 2016/359 reg 6; SSI 2016/360",
+            "s.85, s.88; SSI 2016/359 reg 6",
             Addressee.PUBLIC,
             published=True,
+        ),
+        NoticeSpec(
+            "review_non_determination_notice",
+            "Asset transfer request: the review was not decided in time",
+            "s.88; SSI 2016/359 reg 11",
+            Addressee.BODY,
         ),
         NoticeSpec(
             "review_outcome",
@@ -658,9 +770,24 @@ NOTICES: dict[str, NoticeSpec] = {
         NoticeSpec(
             "appeal_outcome",
             "Asset transfer request: appeal decision",
-            "s.85, s.88; SSI 2016/359 reg 6; SSI 2016/360",
+            "s.85, s.88; SSI 2016/359 reg 6",
             Addressee.BODY,
             published=True,
+        ),
+        # Appeals where no contract is concluded are not published: the negotiation of a
+        # contract is often commercially confidential (guidance for community transfer
+        # bodies, para 21.3).
+        NoticeSpec(
+            "no_contract_appeal_application",
+            "Asset transfer request: appeal because no contract was concluded",
+            "s.83(6); SSI 2016/360 regs 3-4",
+            Addressee.BODY,
+        ),
+        NoticeSpec(
+            "no_contract_appeal_outcome",
+            "Asset transfer request: decision on the appeal because no contract was concluded",
+            "s.83(6); SSI 2016/360",
+            Addressee.BODY,
         ),
         NoticeSpec(
             "lapse_notice",
@@ -690,6 +817,7 @@ _OPEN = (
     "refused_pending",
     "agreed",
     "under_review",
+    "review_not_determined",
     "under_appeal",
     "offer_made",
     "no_contract_appeal",
@@ -748,6 +876,10 @@ WORKFLOW = Workflow(
         State("refused_pending", "Refused: a review or appeal may be sought"),
         State("agreed", "Agreed: waiting for the body's offer"),
         State("under_review", "Under review"),
+        State(
+            "review_not_determined",
+            "Review not decided in time: an appeal to the Scottish Ministers may be made",
+        ),
         State("under_appeal", "Under appeal to the Scottish Ministers"),
         State("offer_made", "Offer made: the contract is to be concluded"),
         State("no_contract_appeal", "Appeal: no contract concluded"),
@@ -858,7 +990,7 @@ WORKFLOW = Workflow(
                     lambda c: (
                         None
                         if c.facts.notice_date is None
-                        else f"The notices were published on {c.facts.notice_date}."
+                        else f"The notices were published on {in_words(c.facts.notice_date)}."
                     ),
                 ),
                 *_NOTICE_GUARDS,
@@ -906,6 +1038,8 @@ WORKFLOW = Workflow(
                     earliest=lambda c: (c.facts.notice_date, "the notice"),
                 ),
             ),
+            # Sent only where the others were already copied to the body (reg 8).
+            notices=("late_representation",),
         ),
         Action(
             "send_representations_to_body",
@@ -931,13 +1065,7 @@ WORKFLOW = Workflow(
             "Comment on the representations",
             "SSI 2016/357 reg 8",
             guards=(
-                Guard("reg8.copies_sent", "SSI 2016/357 reg 8", _copies_sent),
-                within(
-                    "atr.comments_on_representations",
-                    "SSI 2016/357 reg 8",
-                    "comments on the representations",
-                    _deadlines,
-                ),
+                Guard("reg8.may_comment", "SSI 2016/357 reg 8", _may_comment),
                 required_text("comments", "SSI 2016/357 reg 8", "your comments"),
             ),
         ),
@@ -1001,16 +1129,16 @@ WORKFLOW = Workflow(
         ),
         Action(
             "appeal_to_ministers",
-            _APPLICABLE,
+            (*_APPLICABLE, "review_not_determined"),
             "under_appeal",
             _B,
             "Appeal to the Scottish Ministers",
-            "s.85, s.88; SSI 2016/359 reg 3",
+            "s.85, s.88; SSI 2016/359 regs 3, 11",
             guards=(
                 Guard("s85_88.appeal_route", "s.85, s.88", _appeal_available),
                 within(
                     "atr.review_or_appeal",
-                    "SSI 2016/359 reg 3",
+                    "SSI 2016/359 regs 3, 11",
                     "an appeal",
                     _deadlines,
                     key=_appeal_key,
@@ -1021,7 +1149,7 @@ WORKFLOW = Workflow(
         ),
         Action(
             "record_review_outcome",
-            ("under_review",),
+            ("under_review", "review_not_determined"),
             "agreed",
             _A,
             "Record the review decision",
@@ -1038,7 +1166,7 @@ WORKFLOW = Workflow(
         ),
         Action(
             "record_review_outcome",
-            ("under_review",),
+            ("under_review", "review_not_determined"),
             "refused_pending",
             _A,
             "Record the review decision",
@@ -1103,6 +1231,24 @@ WORKFLOW = Workflow(
             when=_is("refused", "decision"),
             when_text="refused",
             notices=("appeal_outcome",),
+        ),
+        Action(
+            "review_period_expired",
+            ("under_review",),
+            "review_not_determined",
+            _S,
+            "The period for deciding the review expired without a decision",
+            "ss.86, 88; SSI 2016/358 Part 3; SSI 2016/359 reg 11",
+            guards=(
+                Guard(
+                    "s88.review_local_authority",
+                    "s.88",
+                    _route_is(ReviewRoute.LOCAL_AUTHORITY, what="An appeal after a review"),
+                ),
+                Guard("s88.review_expired", "ss.86, 88", _review_expired),
+            ),
+            notices=("review_non_determination_notice",),
+            after=("atr.review_decision",),
         ),
         Action(
             "close_review_period",
@@ -1201,6 +1347,27 @@ WORKFLOW = Workflow(
             ),
         ),
         Action(
+            "apply_for_direction",
+            ("offer_made",),
+            None,
+            _B,
+            "Apply to the Scottish Ministers for longer to conclude the contract",
+            "s.83(8); SSI 2016/360 reg 11",
+            guards=(
+                within(
+                    "atr.direction_application",
+                    "SSI 2016/360 reg 11(2)",
+                    "an application for a direction",
+                    _deadlines,
+                ),
+                required_text(
+                    "reasons",
+                    "SSI 2016/360 reg 11(3)(d)",
+                    "your reasons why a direction should be given, and the period you ask for",
+                ),
+            ),
+        ),
+        Action(
             "appeal_no_contract",
             ("offer_made",),
             "no_contract_appeal",
@@ -1214,7 +1381,7 @@ WORKFLOW = Workflow(
                 ),
                 required_text("reasons", "SSI 2016/360", "your reasons for the appeal"),
             ),
-            notices=("appeal_application",),
+            notices=("no_contract_appeal_application",),
         ),
         Action(
             "lapse",
@@ -1235,8 +1402,32 @@ WORKFLOW = Workflow(
             None,
             _A,
             "Record the authority's response to the appeal",
-            "SSI 2016/360 reg 4",
-            guards=(required_text("response", "SSI 2016/360 reg 4", "the response"),),
+            "SSI 2016/360 reg 4(2)",
+            guards=(required_text("response", "SSI 2016/360 reg 4(2)", "the response"),),
+        ),
+        Action(
+            "record_response_receipt",
+            ("no_contract_appeal",),
+            None,
+            _A,
+            "Record the day the body received the response",
+            "SSI 2016/360 reg 4(3)",
+            guards=(
+                Guard(
+                    "reg4_3.response_given",
+                    "SSI 2016/360 reg 4(3)",
+                    lambda c: (
+                        None
+                        if c.facts.no_contract_response_on
+                        else "Record the authority's response first."
+                    ),
+                ),
+                date_between(
+                    "received_on",
+                    "SSI 2016/360 reg 4(3)",
+                    earliest=lambda c: (c.facts.no_contract_response_on, "the response"),
+                ),
+            ),
         ),
         Action(
             "comment_on_no_contract_response",
@@ -1278,7 +1469,7 @@ WORKFLOW = Workflow(
             ),
             when=_is("allowed", "result"),
             when_text="allowed: a new period is directed",
-            notices=("appeal_outcome",),
+            notices=("no_contract_appeal_outcome",),
         ),
         Action(
             "record_no_contract_appeal_outcome",
@@ -1290,7 +1481,7 @@ WORKFLOW = Workflow(
             guards=(required_text("reasons", "SSI 2016/360", "the reasons"),),
             when=_is("dismissed", "result"),
             when_text="dismissed",
-            notices=("appeal_outcome",),
+            notices=("no_contract_appeal_outcome",),
         ),
         Action(
             "withdraw",

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from workflows.periods import iso
+from workflows.periods import in_words
 from workflows.rules import (
     Deadline,
     Extension,
@@ -88,6 +88,7 @@ def track(
     with_additional_authorities: bool = False,
     due: dt.date | None = None,
     instrument: Instrument | None = None,
+    citation: str | None = None,
 ) -> DeadlineState:
     """One deadline: computed, extended as agreed, with its status.
 
@@ -99,16 +100,17 @@ def track(
         start,
         with_additional_authorities=with_additional_authorities,
         instrument=instrument,
+        citation=citation,
     )
     if due is not None and due != deadline.due:
-        relation = "not earlier than" if due >= deadline.due else "EARLIER than"
+        relation = "later than" if due >= deadline.due else "EARLIER than"
         deadline = replace(
             deadline,
             due=due,
             lines=(
                 *deadline.lines,
-                f"set: the notice gives {iso(due)}, {relation} the minimum "
-                f"{deadline.due.isoformat()}",
+                f"The notice sets {in_words(due)}, which is {relation} the earliest date "
+                f"allowed, {in_words(deadline.due)}.",
             ),
         )
 

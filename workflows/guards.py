@@ -79,6 +79,7 @@ def considered(key: str, label: str, citation: str, prefix: str) -> Guard:
 
 
 DeadlinesOf = Callable[[Context], "list[DeadlineState]"]
+EXTENSION_GUIDANCE = "asset transfer guidance for relevant authorities, para 15.2 (G)"
 
 
 def extension_guards(
@@ -106,7 +107,8 @@ def extension_guards(
             return "Give the new due date."
         if state is not None and new_due <= state.deadline.due:
             return (
-                f"The agreed date must be later than the current due date ({state.deadline.due})."
+                "The agreed date must be later than the current due date, "
+                f"{in_words(state.deadline.due)}."
             )
         return None
 
@@ -115,13 +117,14 @@ def extension_guards(
         if (
             state is None
             or agreed_on is None
-            or not state.deadline.rule.extension_only_before_expiry
+            or not ctx.law.rulebook.extension_only_before_expiry(state.deadline.rule)
         ):
             return None
         if agreed_on > state.deadline.due:
             return (
-                f"The period ended on {state.deadline.due}; a longer period must be agreed "
-                f"before the current one expires ({state.deadline.rule.citation})."
+                f"The period ended on {in_words(state.deadline.due)}. The Scottish Government's "
+                "guidance (asset transfer guidance for relevant authorities, para 15.2) says a "
+                "longer period should always be agreed before the current one expires."
             )
         return None
 
@@ -129,7 +132,7 @@ def extension_guards(
         Guard(f"{prefix}.extensible", citation, extensible, field="rule"),
         Guard(f"{prefix}.later", citation, later, field="new_due_date"),
         date_between("agreed_on", citation),
-        Guard(f"{prefix}.before_expiry", citation, before_expiry, field="agreed_on"),
+        Guard(f"{prefix}.before_expiry", EXTENSION_GUIDANCE, before_expiry, field="agreed_on"),
     )
 
 
@@ -148,7 +151,7 @@ def within(
         if state is None:
             return f"There is no period for {what} on this case ({citation})."
         if ctx.today > state.deadline.due:
-            return f"The period for {what} ended on {state.deadline.due} ({citation})."
+            return f"The period for {what} ended on {in_words(state.deadline.due)} ({citation})."
         return None
 
     return Guard(f"{rule_id}.within", citation, check)

@@ -12,6 +12,7 @@ from workflows.deadlines import DeadlineState, current, track
 from workflows.guards import considered, date_between, extension_guards, required_text, within
 from workflows.machine import Action, Context, Guard, Law, State, Workflow
 from workflows.notices import Addressee, NoticeSpec
+from workflows.periods import in_words
 from workflows.rules import Extension, Party
 
 KIND = "participation_request"
@@ -77,10 +78,12 @@ class ParticipationFacts:
     validated_on: dt.date | None = None  # the day the acknowledgement was given
     validation_date: dt.date | None = None
     decided_on: dt.date | None = None
+    decision_notice_on: dt.date | None = None  # the day the decision notice was given
     process_type: str | None = None
     body_commented_on: dt.date | None = None
     process_notice_on: dt.date | None = None
     process_established_on: dt.date | None = None
+    views_sought_on: dt.date | None = None  # s.31(3)
     extensions: Mapping[tuple[str, str], tuple[Extension, ...]] = field(default_factory=dict)
 
 
@@ -125,14 +128,21 @@ def deadlines(facts: ParticipationFacts, law: Law) -> list[DeadlineState]:
                 with_additional_authorities=bool(facts.additional_authorities),
             )
         )
-    if facts.process_type == "new" and facts.decided_on:
+    if facts.process_type == "new" and facts.decision_notice_on:
+        comments = track(
+            rb,
+            "pr.process_representations",
+            facts.decision_notice_on,
+            met_on=facts.body_commented_on,
+            closed=facts.process_notice_on is not None,
+        )
+        out.append(comments)
         out.append(
             track(
                 rb,
-                "pr.process_representations",
-                facts.decided_on,
-                met_on=facts.body_commented_on,
-                closed=facts.process_notice_on is not None,
+                "pr.process_notice",
+                comments.deadline.statutory_due + dt.timedelta(days=1),
+                met_on=facts.process_notice_on,
             )
         )
     if facts.process_notice_on:
@@ -226,7 +236,7 @@ def _pending_reply(ctx: Context) -> str | None:
     if not aa.notified_on:
         return f"{aa.name} has not been notified yet (SSI 2017/39 reg 6(1))."
     if aa.replied_on:
-        return f"{aa.name}'s reply was already recorded on {aa.replied_on}."
+        return f"{aa.name}'s reply was already recorded on {in_words(aa.replied_on)}."
     return None
 
 
@@ -246,7 +256,8 @@ def _comments_closed(ctx: Context) -> str | None:
     state = current(deadlines(ctx.facts, ctx.law), "pr.process_representations")
     if state and ctx.today <= state.deadline.due:
         return (
-            f"The body may comment until {state.deadline.due}; issue this notice after that, "
+            f"The body may comment until {in_words(state.deadline.due)}; issue this notice after "
+            "that, "
             "or once the body has commented (s.26)."
         )
     return None
@@ -258,6 +269,16 @@ def _receipt_rests_on(ctx: Context) -> tuple:
     return receipt.earliest_of(
         (f.validated_on, "the acknowledgement"),
         *((a.notified_on, f"the notice to {a.name}") for a in f.additional_authorities),
+    )
+
+
+def _views_sought(ctx: Context) -> str | None:
+    if ctx.facts.views_sought_on:
+        return None
+    return (
+        "Before publishing the report, seek the views of the body that made the request, "
+        "and of any other community bodies that took part, on how the process was run and "
+        "on its outcomes, and record them (section 31(3)-(4))."
     )
 
 
@@ -311,6 +332,12 @@ DECISION_GUARDS: tuple[Guard, ...] = (
         "s.25(2)",
         "how the body will take part in the existing process",
         applies=_is_existing,
+    ),
+    required_text(
+        "other_participants",
+        "s.25(2)(d), s.25(3)(c)",
+        "how any other person takes part in the process, or say that no one else does",
+        applies=_is_agreed,
     ),
 )
 
@@ -577,6 +604,30 @@ WORKFLOW = Workflow(
             notices=("process_change_notice",),
         ),
         Action(
+            "record_outcome_views",
+            ("process_running",),
+            None,
+            _A,
+            "Record the views sought for the outcome report",
+            "s.31(3)-(4)",
+            guards=(
+                date_between(
+                    "views_sought_on",
+                    "s.31(3)",
+                    earliest=lambda c: (
+                        c.facts.process_established_on or c.facts.decided_on,
+                        "the process began",
+                    ),
+                ),
+                required_text(
+                    "views_of_body",
+                    "s.31(3)-(4)",
+                    "the views of the body that made the request on how the process was run "
+                    "and on its outcomes",
+                ),
+            ),
+        ),
+        Action(
             "publish_outcome_report",
             ("process_running",),
             "completed",
@@ -584,6 +635,7 @@ WORKFLOW = Workflow(
             "Publish the outcome report",
             "s.31",
             guards=(
+                Guard("s31_3.views_sought", "s.31(3)-(4)", _views_sought),
                 required_text("what_changed", "s.31", "what changed in the outcome"),
                 required_text(
                     "influence_of_body",

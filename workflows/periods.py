@@ -160,9 +160,7 @@ def months_after(start: dt.date, months: int) -> Computation:
             f"that month, {in_words(due)}."
         )
     else:
-        lines.append(
-            f"The corresponding date {_plural(months, 'month')} later is {in_words(due)}."
-        )
+        lines.append(f"The corresponding date {_plural(months, 'month')} later is {in_words(due)}.")
     lines.extend(_not_moved(due))
     return Computation(start, due, tuple(lines))
 

@@ -29,8 +29,7 @@ class Basis(StrEnum):
             "V": "was checked against the text of the Act or the regulations",
             "G": "comes from Scottish Government guidance or published practice, not the "
             "legal text, so the authority may configure it",
-            "?": "is not yet confirmed against the legal text, so the authority may "
-            "configure it",
+            "?": "is not yet confirmed against the legal text, so the authority may configure it",
         }[self.value]
 
     @property
@@ -84,7 +83,9 @@ class Rule:
     minimum: bool = False
     # pr.decision is longer where other authorities are involved (SSI 2017/39 reg 7).
     amount_with_additional_authorities: int | None = None
-    # ATR decision periods may only be extended before they expire (SSI 2016/357 reg 10).
+    # An ATR decision period is to be extended only before it expires: the guidance says so
+    # (asset transfer guidance for relevant authorities, para 15.2), not the regulations,
+    # so it is G and configuration may turn it off (EXTENSION_KEY_SUFFIX).
     extension_only_before_expiry: bool = False
     # Instruments the same period may run under instead, chosen by the caller.
     other_instruments: tuple[Instrument, ...] = ()
@@ -92,6 +93,20 @@ class Rule:
     @property
     def period_phrase(self) -> str:
         return _phrase(self.unit, self.amount)
+
+    @property
+    def effective_basis(self) -> Basis:
+        """A period checked against the text (V) that counts working days as an instrument
+        whose definition of a working day is not confirmed is itself only as sure as that
+        definition: ? for its count of days."""
+        if (
+            self.basis is Basis.VERIFIED
+            and self.unit == "working_days"
+            and self.instrument is not None
+            and self.instrument.working_days_basis is not Basis.VERIFIED
+        ):
+            return Basis.UNCONFIRMED
+        return self.basis
 
 
 def _phrase(unit: Unit, amount: int) -> str:
@@ -133,9 +148,19 @@ RULES: tuple[Rule, ...] = (
         "days",
         28,
         "the day the s.25(3) decision notice is given",
-        "Community Empowerment (Scotland) Act 2015 s.26",
+        "Community Empowerment (Scotland) Act 2015 s.26(3)",
         Basis.VERIFIED,
         Party.BODY,
+    ),
+    Rule(
+        "pr.process_notice",
+        "The authority gives the notice describing the outcome improvement process",
+        "days",
+        28,
+        "the day after the body's period for representations on the proposed process ends",
+        "Community Empowerment (Scotland) Act 2015 s.26(5)",
+        Basis.UNCONFIRMED,
+        Party.AUTHORITY,
     ),
     Rule(
         "pr.process_establish",
@@ -143,7 +168,7 @@ RULES: tuple[Rule, ...] = (
         "days",
         90,
         "the day the s.26(5) notice is given",
-        "Community Empowerment (Scotland) Act 2015 s.28",
+        "Community Empowerment (Scotland) Act 2015 s.28(a)",
         Basis.VERIFIED,
         Party.AUTHORITY,
     ),
@@ -189,12 +214,22 @@ RULES: tuple[Rule, ...] = (
         "working_days",
         20,
         "the date of the decision notice, or the day the decision period expired",
-        "SSI 2016/358 reg 3, SSI 2016/359 reg 3",
+        "SSI 2016/358 reg 3 (review by the council, s.86); SSI 2016/359 reg 3 (appeal, s.85)",
         Basis.VERIFIED,
         Party.BODY,
         ATR_REVIEW,
         # An appeal to the Scottish Ministers runs under 2016/359 instead.
         other_instruments=(ATR_APPEALS,),
+    ),
+    Rule(
+        "atr.review_decision",
+        "The council decides the review and gives its decision notice",
+        "months",
+        6,
+        "the day the application for review is made",
+        "Community Empowerment (Scotland) Act 2015 ss.86(6), 88; SSI 2016/358 Part 3",
+        Basis.UNCONFIRMED,
+        Party.AUTHORITY,
     ),
     Rule(
         "atr.offer",
@@ -218,12 +253,24 @@ RULES: tuple[Rule, ...] = (
         Party.AUTHORITY,
     ),
     Rule(
+        "atr.direction_application",
+        "The body may apply to the Scottish Ministers for a direction giving longer to "
+        "conclude the contract",
+        "months",
+        6,
+        "the date of the offer (the application is made within the period to conclude "
+        "the contract)",
+        "Community Empowerment (Scotland) Act 2015 s.83(8); SSI 2016/360 reg 11(2)",
+        Basis.UNCONFIRMED,
+        Party.BODY,
+    ),
+    Rule(
         "atr.no_contract_appeal",
         "The body may appeal because no contract was concluded",
         "working_days",
         10,
         "the day the contract period ends",
-        "SSI 2016/360",
+        "SSI 2016/360 reg 3; asset transfer guidance for community transfer bodies, para 21.5",
         Basis.GUIDANCE,
         Party.BODY,
         ATR_NO_CONTRACT,
@@ -233,8 +280,8 @@ RULES: tuple[Rule, ...] = (
         "The authority responds to the appeal because no contract was concluded",
         "working_days",
         15,
-        "the day the appeal is received",
-        "SSI 2016/360 reg 4",
+        "the date the authority receives notification of the appeal",
+        "SSI 2016/360 reg 4(2)",
         Basis.VERIFIED,
         Party.AUTHORITY,
         ATR_NO_CONTRACT,
@@ -244,8 +291,8 @@ RULES: tuple[Rule, ...] = (
         "The body may comment on the authority's response to its no-contract appeal",
         "working_days",
         15,
-        "the day the authority's response is sent",
-        "SSI 2016/360 reg 4",
+        "the date the body receives the authority's response",
+        "SSI 2016/360 reg 4(3)",
         Basis.VERIFIED,
         Party.BODY,
         ATR_NO_CONTRACT,
@@ -255,8 +302,8 @@ RULES: tuple[Rule, ...] = (
         "A repeat request for the same land and transfer type may be declined until",
         "months",
         24,
-        "the date of the earlier refusal",
-        "Community Empowerment (Scotland) Act 2015 s.93",
+        "the day the earlier, refused request was made (its validation date)",
+        "Community Empowerment (Scotland) Act 2015 s.93; asset transfer guidance, para 9.5",
         Basis.GUIDANCE,
         Party.AUTHORITY,
     ),
@@ -265,7 +312,8 @@ RULES: tuple[Rule, ...] = (
         "The authority publishes its annual report",
         "annual_report",
         0,
-        "any day in the reporting year (1 April to 31 March)",
+        "any day in the reporting year (1 April to 31 March; the first asset transfer year "
+        "ran from 23 January 2017 to 31 March 2018)",
         "Community Empowerment (Scotland) Act 2015 ss.32, 95",
         Basis.VERIFIED,
         Party.AUTHORITY,
@@ -274,6 +322,7 @@ RULES: tuple[Rule, ...] = (
 
 RULE_IDS: tuple[str, ...] = tuple(r.id for r in RULES)
 ADDITIONAL_SUFFIX = ".with_additional_authorities"
+EXTENSION_KEY_SUFFIX = ".extension_only_before_expiry"
 WORKING_DAYS_PREFIX = "working_days."
 
 
@@ -360,6 +409,16 @@ class Rulebook:
                         f"known: {', '.join(calendars.DEFINITIONS)}"
                     )
                 continue
+            if key.endswith(EXTENSION_KEY_SUFFIX):
+                rule = rules.get(key.removesuffix(EXTENSION_KEY_SUFFIX))
+                if rule is None or not rule.extension_only_before_expiry:
+                    raise ConfigurationError(
+                        f"{key}: only {', '.join(r.id for r in RULES if r.extension_only_before_expiry)} "
+                        "have this setting"
+                    )
+                if not isinstance(value, bool):
+                    raise ConfigurationError(f"{key}: give true or false")
+                continue
             rule = rules.get(key.removesuffix(ADDITIONAL_SUFFIX))
             if rule is None or (
                 key.endswith(ADDITIONAL_SUFFIX) and rule.amount_with_additional_authorities is None
@@ -374,6 +433,12 @@ class Rulebook:
                 raise ConfigurationError(f"{key}: this rule has no period to override")
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigurationError(f"{key}: the period must be a whole number above 0")
+
+    def extension_only_before_expiry(self, rule: Rule) -> bool:
+        """Whether a longer period must be agreed before the current one expires (G)."""
+        if not rule.extension_only_before_expiry:
+            return False
+        return bool(self.overrides.get(rule.id + EXTENSION_KEY_SUFFIX, True))
 
     def rule(self, rule_id: str) -> Rule:
         for rule in RULES:
@@ -392,14 +457,18 @@ class Rulebook:
         *,
         with_additional_authorities: bool = False,
         instrument: Instrument | None = None,
+        citation: str | None = None,
     ) -> Deadline:
         """The deadline for `rule_id` from `start`. `instrument` picks which instrument's
-        working days count where the rule runs under more than one (review or appeal)."""
+        working days count where the rule runs under more than one (review or appeal), and
+        `citation` names the provision that applies on this route."""
         rule = self.rule(rule_id)
         if instrument is not None and instrument != rule.instrument:
             if instrument not in rule.other_instruments:
                 raise ValueError(f"{rule_id} does not run under {instrument.citation}")
             rule = replace(rule, instrument=instrument)
+        if citation is not None:
+            rule = replace(rule, citation=citation)
         amount, key = rule.amount, rule.id
         variant = ""
         if with_additional_authorities and rule.amount_with_additional_authorities is not None:

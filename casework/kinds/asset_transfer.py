@@ -89,17 +89,19 @@ def freeze_statement(case: AssetTransferRequest) -> str:
 
 def refused_on(case: AssetTransferRequest) -> dt.date | None:
     """The day the request was refused: by the decision, or by the review or appeal that
-    refused it (after non-determination there is no decision of the authority at all).
-    The s.93 bar on repeat requests runs from this day."""
+    refused it (after non-determination there is no decision of the authority at all)."""
     if case.decision != "refused" or not case.decisions:
         return None
     return max(d.decided_on for d in case.decisions)
 
 
 def _flag_repeat(run: Run) -> None:
-    """s.93: flag a request for the same land and type of transfer as one refused in the
-    previous 2 years. Run whenever the land or the type may have changed: at submission,
-    on the body's reply to a missing-information notice, and when the land is linked."""
+    """s.93: flag a request for the same land and type of transfer as one made in the
+    previous 2 years and refused. The two years look back from this request to the day
+    the earlier one was made, its validation date (guidance para 9.5: "a request made in
+    the previous two years, which was refused"). Run whenever the land or the type may
+    have changed: at submission, on the body's reply to a missing-information notice, and
+    when the land is linked."""
     case: AssetTransferRequest = run.case
     # The relationship, not only its key, so this response already shows the flag.
     case.repeat_of = None
@@ -116,11 +118,16 @@ def _flag_repeat(run: Run) -> None:
             )
         )
     ).all()
-    dated = [(day, r) for r in refusals if (day := refused_on(r)) is not None]
+    dated = [
+        (r.validation_date, r)
+        for r in refusals
+        if r.validation_date is not None and refused_on(r) is not None
+    ]
     if not dated:
         return
-    day, earlier = max(dated, key=lambda pair: (pair[0], pair[1].id))
-    if run.law.rulebook.compute("atr.repeat_request_bar", day).due >= run.today:
+    made, earlier = max(dated, key=lambda pair: (pair[0], pair[1].id))
+    made_on = case.received_on or run.today
+    if run.law.rulebook.compute("atr.repeat_request_bar", made).due >= made_on:
         case.repeat_of = earlier
 
 
@@ -144,6 +151,9 @@ def _decline_repeat_request(run: Run) -> None:
     run.context["reasons"] = run.payload["reasons"]
     run.context["repeat_of"] = run.case.repeat_of
     run.context["refused_on"] = refused_on(run.case.repeat_of)
+    run.context["bar_ends"] = run.law.rulebook.compute(
+        "atr.repeat_request_bar", run.case.repeat_of.validation_date
+    ).due
 
 
 def _acknowledge(run: Run) -> None:
@@ -191,7 +201,7 @@ def _publish_notices(run: Run) -> None:
 
 def _representation(source: str):
     def effect(run: Run) -> None:
-        p = run.payload
+        p, case = run.payload, run.case
         rep = Representation(
             name=p["name"].strip(),
             email=p.get("email") or None,
@@ -200,9 +210,18 @@ def _representation(source: str):
             received_on=p.get("received_on") or run.today,
             source=source,
         )
-        run.case.representations.append(rep)
+        case.representations.append(rep)
         run.session.flush()
         run.context["representation"] = rep
+        body = case.community_body
+        if case.copies_sent_on is None:
+            run.recipients["late_representation"] = []
+            return
+        # The others were already copied to the body: this one goes to it on its own, with
+        # its own period for comment (SSI 2016/357 reg 8).
+        rep.copied_on = run.today
+        rep.comments_by = run.law.rulebook.compute("atr.comments_on_representations", run.today).due
+        run.recipients["late_representation"] = [Recipient(body.name, body.contact_email)]
 
     return effect
 
@@ -215,8 +234,13 @@ def _send_representations(run: Run) -> None:
 
 
 def _comment_on_representations(run: Run) -> None:
-    if run.case.body_commented_on is None:
-        run.case.body_commented_on = run.today
+    """The comments answer every copy whose period is still open."""
+    case: AssetTransferRequest = run.case
+    if case.body_commented_on is None and case.comments_by and run.today <= case.comments_by:
+        case.body_commented_on = run.today
+    for rep in case.representations:
+        if rep.copied_on and rep.commented_on is None and run.today <= rep.comments_by:
+            rep.commented_on = run.today
 
 
 def _agreement(run: Run, decision: str) -> None:
@@ -251,6 +275,24 @@ def _decision_period_expired(run: Run) -> None:
     )
     case.decision_period_expired_on = state.deadline.due
     run.context["route"] = atr.route_description(case.authority.type)
+
+
+def _review_period_expired(run: Run) -> None:
+    case: AssetTransferRequest = run.case
+    state = next(
+        s
+        for s in ASSET_TRANSFER.deadlines(ASSET_TRANSFER.facts(case), run.law)
+        if s.rule_id == "atr.review_decision"
+    )
+    case.review_period_expired_on = state.deadline.due
+    run.context["expired_on"] = state.deadline.due
+    run.context["application"] = next(a for a in reversed(case.applications) if a.stage == "review")
+
+
+def _appeal_no_contract(run: Run) -> None:
+    """The authority gets its copy when the appeal is made through this service (reg 4(1))."""
+    _apply("no_contract_appeal")(run)
+    run.case.no_contract_appeal_received_on = run.today
 
 
 def _apply(stage: str):
@@ -309,7 +351,14 @@ def _conclude_contract(run: Run) -> None:
 
 
 def _record_no_contract_response(run: Run) -> None:
+    """The response reaches the body through this service on the day it is recorded; a
+    response sent another way is received when the officer records it was."""
     run.case.no_contract_response_on = run.today
+    run.case.no_contract_response_received_on = run.today
+
+
+def _record_response_receipt(run: Run) -> None:
+    run.case.no_contract_response_received_on = run.payload["received_on"]
 
 
 def _lapse(run: Run) -> None:
@@ -342,6 +391,7 @@ class AssetTransfer(CaseKind):
         "agree_extension": agree_extension,
         "decide": _decide,
         "decision_period_expired": _decision_period_expired,
+        "review_period_expired": _review_period_expired,
         "request_review": _apply("review"),
         "appeal_to_ministers": _apply("appeal"),
         "record_review_outcome": _outcome("review"),
@@ -351,8 +401,10 @@ class AssetTransfer(CaseKind):
         "lapse": _lapse,
         "extend_contract_period": agree_extension,
         "conclude_contract": _conclude_contract,
-        "appeal_no_contract": _apply("no_contract_appeal"),
+        "apply_for_direction": _apply("direction"),
+        "appeal_no_contract": _appeal_no_contract,
         "record_no_contract_response": _record_no_contract_response,
+        "record_response_receipt": _record_response_receipt,
         "comment_on_no_contract_response": _nothing,
         "record_no_contract_appeal_outcome": _outcome("no_contract_appeal"),
         "withdraw": _nothing,
@@ -414,19 +466,27 @@ class AssetTransfer(CaseKind):
             copies_sent_on=case.copies_sent_on,
             comments_by=case.comments_by,
             body_commented_on=case.body_commented_on,
+            late_copies=tuple(
+                atr.LateCopy(r.id, r.copied_on, r.comments_by, r.commented_on)
+                for r in case.representations
+                if r.copied_on is not None and r.comments_by is not None
+            ),
             decided_on=case.decided_on,
             decision=case.decision,
             agreed_on=case.agreed_on,
             terms_differ_significantly=bool(case.terms_differ_significantly),
             offer_by=case.offer_by,
             decision_period_expired_on=case.decision_period_expired_on,
+            review_period_expired_on=case.review_period_expired_on,
             applications=tuple(
                 atr.ApplicationFacts(a.stage, a.applied_on, a.decided_on, a.decision)
                 for a in case.applications
             ),
             offer_made_on=case.offer_made_on,
             contract_concluded_on=case.contract_concluded_on,
+            no_contract_appeal_received_on=case.no_contract_appeal_received_on,
             no_contract_response_on=case.no_contract_response_on,
+            no_contract_response_received_on=case.no_contract_response_received_on,
             extensions={k: tuple(v) for k, v in extensions.items()},
         )
 

@@ -82,11 +82,13 @@ def _decide(run: Run) -> None:
     case, p = run.case, run.payload
     decision = record_decision(run, "decision", p["outcome"], p["considerations"])
     case.decided_on = run.today
+    case.decision_notice_on = run.today  # the notice is given with the decision
     if p["outcome"] == "agreed":
         case.process_type = p["process"]
         case.process_description = p["process_description"]
         case.process_stage = p.get("process_stage")
         case.participation_arrangements = p.get("participation_arrangements")
+        case.other_participants = p["other_participants"]
     run.context["decision"] = decision
     run.context["considerations_labels"] = pr.CONSIDERATIONS
 
@@ -109,9 +111,23 @@ def _record_process_change(run: Run) -> None:
     run.context["description"] = run.payload["description"]
 
 
+def _record_outcome_views(run: Run) -> None:
+    """s.31(3)-(4): the views sought before the outcome report, kept for the report."""
+    case, p = run.case, run.payload
+    case.views_sought_on = p["views_sought_on"]
+    case.views_of_body = p["views_of_body"].strip()
+    case.views_of_others = (p.get("views_of_others") or "").strip() or None
+
+
 def _publish_outcome_report(run: Run) -> None:
     for key in ("what_changed", "influence_of_body", "keeping_informed"):
         run.context[key] = run.payload[key]
+    case = run.case
+    run.context.update(
+        views_sought_on=case.views_sought_on,
+        views_of_body=case.views_of_body,
+        views_of_others=case.views_of_others or "",
+    )
 
 
 def _withdraw(run: Run) -> None:
@@ -138,6 +154,7 @@ class Participation(CaseKind):
         "issue_process_notice": _issue_process_notice,
         "establish_process": _establish_process,
         "record_process_change": _record_process_change,
+        "record_outcome_views": _record_outcome_views,
         "publish_outcome_report": _publish_outcome_report,
         "withdraw": _withdraw,
     }
@@ -192,10 +209,12 @@ class Participation(CaseKind):
             validated_on=case.validated_on,
             validation_date=case.validation_date,
             decided_on=case.decided_on,
+            decision_notice_on=case.decision_notice_on,
             process_type=case.process_type,
             body_commented_on=case.body_commented_on,
             process_notice_on=case.process_notice_on,
             process_established_on=case.process_established_on,
+            views_sought_on=case.views_sought_on,
             extensions={k: tuple(v) for k, v in extensions.items()},
         )
 

@@ -136,6 +136,7 @@ class AssetTransferRequest(Case):
     terms_differ_significantly: Mapped[bool] = mapped_column(Boolean, default=False)
     offer_by: Mapped[dt.date | None] = mapped_column(Date)
     decision_period_expired_on: Mapped[dt.date | None] = mapped_column(Date)
+    review_period_expired_on: Mapped[dt.date | None] = mapped_column(Date)  # s.88
     offer_made_on: Mapped[dt.date | None] = mapped_column(Date)
     offer: Mapped[str | None] = mapped_column(Text)
     contract_concluded_on: Mapped[dt.date | None] = mapped_column(Date)

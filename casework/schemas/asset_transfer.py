@@ -173,6 +173,13 @@ class NoContractResponse(Schema):
     response = text(load_default="")
 
 
+class ResponseReceipt(Schema):
+    received_on = fields.Date(
+        required=True,
+        metadata={"description": "the day the body received the authority's response"},
+    )
+
+
 class NoContractOutcome(Schema):
     result = fields.String(required=True, validate=validate.OneOf(["allowed", "dismissed"]))
     reasons = text(load_default="")
@@ -202,6 +209,7 @@ ACTIONS: dict[str, type[Schema]] = {
     "agree_extension": AgreeExtension,
     "decide": DecideAsset,
     "decision_period_expired": Empty,
+    "review_period_expired": Empty,
     "request_review": Application,
     "appeal_to_ministers": Application,
     "record_review_outcome": ReviewOutcome,
@@ -211,8 +219,10 @@ ACTIONS: dict[str, type[Schema]] = {
     "lapse": Empty,
     "extend_contract_period": ExtendContractPeriod,
     "conclude_contract": ConcludeContract,
+    "apply_for_direction": Reasons,
     "appeal_no_contract": Application,
     "record_no_contract_response": NoContractResponse,
+    "record_response_receipt": ResponseReceipt,
     "comment_on_no_contract_response": Comments,
     "record_no_contract_appeal_outcome": NoContractOutcome,
     "withdraw": Withdraw,

@@ -146,6 +146,7 @@ class FreezeOut(Schema):
 
 class RepeatOut(Schema):
     reference = fields.String()
+    made_on = fields.Date(metadata={"description": "the earlier request's validation date"})
     refused_on = fields.Date()
     bar_until = fields.Date()
     explanation = fields.String()

@@ -97,6 +97,13 @@ class Decide(Schema):
     process_description = text(load_default="")
     process_stage = text(load_default="")
     participation_arrangements = text(load_default="")
+    other_participants = text(
+        load_default="",
+        metadata={
+            "description": "how any other person takes part in the process, or that no one "
+            "else does (s.25(2)(d), s.25(3)(c))"
+        },
+    )
 
     @validates_schema
     def _process(self, data, **_):
@@ -123,6 +130,15 @@ class RecordProcessChange(Schema):
     description = text(load_default="")
 
 
+class RecordOutcomeViews(Schema):
+    views_sought_on = fields.Date(load_default=None, metadata=TODAY)
+    views_of_body = text(load_default="")
+    views_of_others = text(
+        load_default="",
+        metadata={"description": "the views of any other community bodies that took part"},
+    )
+
+
 class PublishOutcomeReport(Schema):
     what_changed = text(load_default="")
     influence_of_body = text(load_default="")
@@ -147,6 +163,7 @@ ACTIONS: dict[str, type[Schema]] = {
     "issue_process_notice": IssueProcessNotice,
     "establish_process": EstablishProcess,
     "record_process_change": RecordProcessChange,
+    "record_outcome_views": RecordOutcomeViews,
     "publish_outcome_report": PublishOutcomeReport,
     "withdraw": Withdraw,
 }

@@ -29,6 +29,7 @@ _COLUMNS = {
         sa.Column("views_of_others", sa.Text(), nullable=True),
     ],
     "asset_transfer_requests": [
+        sa.Column("review_period_expired_on", sa.Date(), nullable=True),
         sa.Column("no_contract_appeal_received_on", sa.Date(), nullable=True),
         sa.Column("no_contract_response_received_on", sa.Date(), nullable=True),
     ],

@@ -155,6 +155,7 @@ def decide(world: World, ref: str, outcome: str = "agreed", process: str = "new"
     if outcome == "agreed":
         payload.setdefault("process", process)
         payload.setdefault("process_description", "A working group meeting monthly.")
+        payload.setdefault("other_participants", "Parents' council members join the group.")
         if process == "existing":
             payload.setdefault("process_stage", "Consultation on the draft plan")
             payload.setdefault("participation_arrangements", "A seat on the steering group")

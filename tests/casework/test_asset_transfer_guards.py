@@ -201,11 +201,13 @@ def test_a_repeat_request_is_flagged_and_the_officer_declines_it(world, app, ses
     assert body.case(repeat)["repeat_of"] is None
     case = ok(body.act(repeat, "submit"), "submitted")
     flag = case["repeat_of"]
-    # 24 months after Fri 1 May 2026 is Mon 1 May 2028.
-    assert (flag["reference"], flag["refused_on"], flag["bar_until"]) == (
+    # The two years run from the day the earlier request was made (validated Wed 1 April
+    # 2026), not from its refusal: 24 months after is Sat 1 April 2028.
+    assert (flag["reference"], flag["made_on"], flag["refused_on"], flag["bar_until"]) == (
         earlier,
+        "2026-04-01",
         "2026-05-01",
-        "2028-05-01",
+        "2028-04-01",
     )
     assert "s.93" in flag["explanation"]
     # The officer sees the flag and the action; the body may not decline its own request.
@@ -228,7 +230,9 @@ def test_a_repeat_request_is_flagged_and_the_officer_declines_it(world, app, ses
     assert not frozen(world, land)
     text = " ".join(notice_text(body, repeat, "repeat_request_declined").split())
     assert "under section 93 of the Act" in text
-    assert f"as request {earlier}, which was refused on 1 May 2026" in text
+    assert f"as request {earlier}, which was made on Wednesday 1 April 2026" in text
+    assert "refused on Friday 1 May 2026" in text
+    assert "may be declined until Saturday 1 April 2028" in text
     assert "Nothing has changed since the earlier request was refused." in text
     assert body.act(repeat, "withdraw").status_code == 409
 
@@ -260,11 +264,12 @@ def test_only_the_same_land_and_transfer_type_within_2_years_is_a_repeat(
         assert response.status_code == 409, response.json
         assert "(s.93)" in response.json["detail"]
 
-    # The bar runs to Mon 1 May 2028 inclusive (24 months after Fri 1 May 2026).
-    move(clock, "2028-05-01")
+    # The bar runs to Sat 1 April 2028 inclusive (24 months after the earlier request was
+    # made on Wed 1 April 2026), though that request was refused only on 1 May 2026.
+    move(clock, "2028-04-01")
     last_day = asset_request(world, land=land)
     assert ok(body.act(last_day, "submit"))["repeat_of"] is not None
-    move(clock, "2028-05-02")
+    move(clock, "2028-04-02")
     after = asset_request(world, land=land)
     assert ok(body.act(after, "submit"))["repeat_of"] is None
 
@@ -290,22 +295,23 @@ def test_a_refusal_on_appeal_after_non_determination_counts(world, app, session,
     move(clock, "2027-02-01")
     repeat = asset_request(world, authority="SWAT", land=land)
     flag = ok(body.act(repeat, "submit"))["repeat_of"]
-    # The refusal is the Ministers' decision of Fri 15 January 2027; 24 months after it is
-    # Sat 15 January 2029.
+    # The refusal is the Ministers' decision of Fri 15 January 2027; the bar runs 24 months
+    # from the day the request was made, Wed 1 April 2026, to Sat 1 April 2028.
     assert flag is not None
     assert (flag["reference"], flag["refused_on"], flag["bar_until"]) == (
         ref,
         "2027-01-15",
-        "2029-01-15",
+        "2028-04-01",
     )
     ok(water.act(repeat, "decline_repeat_request", {"reasons": "As before."}), "declined")
-    assert "which was refused on 15 January 2027" in " ".join(
+    assert "refused on Friday 15 January 2027" in " ".join(
         notice_text(body, repeat, "repeat_request_declined").split()
     )
 
 
-def test_a_refusal_confirmed_on_review_counts_from_the_review(world, clock):
-    """A refusal the members confirm on review is the refusal the 2 years run from."""
+def test_s93_a_refusal_confirmed_on_review_bars_two_years_from_the_request(world, clock):
+    """A refusal confirmed on review is still a refusal; the 2 years run from the day the
+    earlier request was made."""
     body, ministers = world.body, world.ministers_officer
     land = land_entry(ministers, "Forestry depot")
     ref = ready_to_decide(world, clock, ministers, authority="SGOV", land=land)
@@ -323,8 +329,9 @@ def test_a_refusal_confirmed_on_review_counts_from_the_review(world, clock):
     )
     repeat = asset_request(world, authority="SGOV", land=land)
     flag = ok(body.act(repeat, "submit"))["repeat_of"]
-    # 24 months after Wed 1 July 2026 is Sat 1 July 2028.
-    assert (flag["refused_on"], flag["bar_until"]) == ("2026-07-01", "2028-07-01")
+    # Refused on review on Wed 1 July 2026; made on Wed 1 April 2026, so barred until
+    # Sat 1 April 2028.
+    assert (flag["refused_on"], flag["bar_until"]) == ("2026-07-01", "2028-04-01")
 
 
 def test_land_given_in_reply_to_a_missing_information_notice_is_checked(world, app, session, clock):

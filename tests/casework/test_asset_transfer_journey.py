@@ -45,7 +45,7 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
         ref, "publish_notices", {"representations_close": "2026-04-27", "owners_and_occupiers": []}
     )
     assert r.status_code == 422
-    assert "2026-04-28" in r.json["errors"]["representations_close"][0]
+    assert "Tuesday 28 April 2026" in r.json["errors"]["representations_close"][0]
     r = officer.act(
         ref,
         "publish_notices",

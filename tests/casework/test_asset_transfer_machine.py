@@ -114,6 +114,12 @@ class Journey:
                 "refused_pending",
                 lambda r: ok(body.act(r, "appeal_to_ministers", REASONS_FOR_REVIEW)),
             ),
+            # Reviewed from Fri 1 May 2026; the council's period to decide (6 months, ?)
+            # ends Sun 1 November 2026, and the sweep on Mon 2 November finds it.
+            "review_not_determined": (
+                "under_review",
+                lambda r: self.sweep("2026-11-02", r, "review_period_expired"),
+            ),
             "offer_made": ("agreed", self._offer),
             "no_contract_appeal": ("offer_made", self._no_contract_appeal),
             "refused": (
@@ -214,7 +220,7 @@ def _link(j: Journey, ref: str) -> None:
 
 
 def _review_outcome(j: Journey, ref: str) -> None:
-    move(j.clock, "2026-07-01")
+    move(j.clock, "2026-11-03" if j.src == "review_not_determined" else "2026-07-01")
     payload = {"result": "confirm", "decision": "refused", "reasons": "Confirmed."}
     if j.dest == "agreed":
         payload = {
@@ -247,6 +253,14 @@ def _no_contract_outcome(j: Journey, ref: str) -> None:
     if j.dest == "offer_made":
         payload = {"result": "allowed", "reasons": "Allowed.", "contract_by": "2027-06-30"}
     response = j.officer.act(ref, "record_no_contract_appeal_outcome", payload)
+    assert response.status_code == 200, response.json
+
+
+def _response_receipt(j: Journey, ref: str) -> None:
+    response = j.officer.act(ref, "record_no_contract_response", {"response": "Title issues."})
+    assert response.status_code == 200, response.json
+    move(j.clock, "2026-12-04")
+    response = j.officer.act(ref, j.trigger, {"received_on": "2026-12-04"})
     assert response.status_code == 200, response.json
 
 
@@ -300,12 +314,18 @@ RECIPES: dict[str, tuple[dict, Step]] = {
     "record_review_outcome": ({}, _review_outcome),
     "record_appeal_outcome": ({}, _appeal_outcome),
     "close_review_period": ({}, _sweep({"refused_pending": "2026-05-29"})),
+    "review_period_expired": ({}, _sweep({"under_review": "2026-11-02"})),
+    "apply_for_direction": (
+        {},
+        _act("body", {"reasons": "The title needs three more months: to 30 June 2027."}),
+    ),
     "make_offer": ({}, _act("body", {"offer": "£1."}, day="2026-06-01")),
     "lapse": ({}, _sweep({"agreed": "2026-11-02", "offer_made": "2026-12-15"})),
     "extend_contract_period": ({}, _act("officer", {"new_due_date": "2027-01-15"})),
     "conclude_contract": ({}, _act("officer")),
     "appeal_no_contract": ({}, _act("body", {"reasons": "No contract."}, day="2026-12-02")),
     "record_no_contract_response": ({}, _act("officer", {"response": "Title issues."})),
+    "record_response_receipt": ({}, _response_receipt),
     "comment_on_no_contract_response": ({}, _comment_on_response),
     "record_no_contract_appeal_outcome": ({}, _no_contract_outcome),
     "withdraw": ({}, _act("body")),
@@ -345,6 +365,8 @@ def test_transition(world, app, session, clock, pair):
     )
     if src == "under_appeal":
         authority = "SWAT"
+    if src == "review_not_determined":  # only a council's review has a period (s.88)
+        authority = "FIFE"
     j = Journey(world, app, session, clock, authority or "FIFE")
     j.trigger, j.src, j.dest, j.when = action.trigger, src, dest, action.when_text
     options, step = RECIPES[action.trigger]
@@ -387,6 +409,7 @@ VALID_INPUT: dict[str, dict] = {
     "record_review_outcome": {"result": "confirm", "decision": "refused"},
     "record_appeal_outcome": {"result": "dismissed", "decision": "refused"},
     "record_no_contract_appeal_outcome": {"result": "dismissed"},
+    "record_response_receipt": {"received_on": "2026-04-01"},
 }
 REACH = {
     "not_determined": {"late_notices": True},

@@ -103,13 +103,19 @@ def test_missing_information_notice_lists_each_item_and_the_reply_revalidates(wo
     )
     text = notice_text(body, ref, notice)
     _assert_header(
-        text, ref, "1 April 2026", "Fife Council", "Kinghorn Community Trust", "SSI 2016/357 reg 4"
+        text,
+        ref,
+        "Wednesday 1 April 2026",
+        "Fife Council",
+        "Kinghorn Community Trust",
+        "SSI 2016/357 reg 4",
     )
     for item in ("land", "community_support", "funding"):
         assert f"- {_item(item)}" in text
     assert "A plan of the land would help." in text
     assert "Outline information is enough" in text
     assert "the day the last required item arrives (SSI 2016/357 reg 5)" in _flat(text)
+    assert f"Contact Fife Council at cer@fife.test, quoting reference {ref}." in text
 
     # The body replies on Wed 8 April 2026: that is the day the request counts as made.
     move(clock, "2026-04-08")
@@ -160,17 +166,25 @@ def test_acknowledgement_gives_date_period_route_competition_and_freeze(
     _assert_header(
         text,
         ref,
-        "31 August 2026",
+        "Monday 31 August 2026",
         name[authority],
         "Kinghorn Community Trust",
         "SSI 2016/357 reg 5; s.84",
     )
     _assert_land(text)
-    assert "The validation date is 31 August 2026" in text
+    assert "The validation date is Monday 31 August 2026" in text
     # 6 months after Mon 31 August 2026: February 2027 has no 31st, so Sun 28 February 2027.
-    assert "We must give you a decision notice by 28 February 2027: 6 months after" in flat
+    assert (
+        "We must give you a decision notice by Sunday 28 February 2027: 6 months after the "
+        "validation date, as SSI 2016/357 reg 10 sets out."
+    ) in flat
     assert "A longer period may be agreed with you before then." in flat
-    assert "February 2027 has no day 31" in text
+    # The month-end rule and the weekend rule, in plain words; not the officer's working.
+    assert "February 2027 has no day 31, so the period ends on the last day of that month." in (
+        flat
+    )
+    assert "That day is a Sunday. The date is not moved" in flat
+    assert "Where this comes from" not in text and "How this date was worked out" not in text
     for words in route:
         assert words in flat
     assert not_route not in flat
@@ -252,7 +266,12 @@ def test_owners_and_public_notices(world, clock):
 
     club = notice_text(officer, ref, owners[0])
     _assert_header(
-        club, ref, "1 April 2026", "Fife Council", "Kinghorn Bowling Club", "SSI 2016/357 reg 6"
+        club,
+        ref,
+        "Wednesday 1 April 2026",
+        "Fife Council",
+        "Kinghorn Bowling Club",
+        "SSI 2016/357 reg 6",
     )
     assert "Address: The pavilion" in club
     assert "as an owner, tenant or occupier" in _flat(club)
@@ -260,7 +279,12 @@ def test_owners_and_public_notices(world, clock):
 
     text = notice_text(officer, ref, public)
     _assert_header(
-        text, ref, "1 April 2026", "Fife Council", "Members of the public", "SSI 2016/357 regs 7, 9"
+        text,
+        ref,
+        "Wednesday 1 April 2026",
+        "Fife Council",
+        "Members of the public",
+        "SSI 2016/357 regs 7, 9",
     )
     for notice in (club, text):
         flat = _flat(notice)
@@ -269,10 +293,10 @@ def test_owners_and_public_notices(world, clock):
         assert "Type of transfer: ownership (to buy the land or building)" in notice
         for key in REQUEST_ITEMS:
             assert _flat(ASSET_REQUEST[key]) in flat
-        assert "28 April 2026" in flat
+        assert "by Tuesday 28 April 2026" in flat or "is Tuesday 28 April 2026" in flat
         assert "without an account" in flat
         assert ref in flat
-    assert "The closing date is 28 April 2026, at least 20 working days" in _flat(text)
+    assert "The closing date is Tuesday 28 April 2026, at least 20 working days" in _flat(text)
     assert "never published" in _flat(text)
     # The body's contact details are in no notice to the public.
     assert "secretary@kinghorn.test" not in text
@@ -306,12 +330,17 @@ def test_invitation_to_comment(world, clock):
     assert (notice["recipient"], notice["public"]) == ("Kinghorn Community Trust", False)
     text = notice_text(body, ref, notice)
     _assert_header(
-        text, ref, "1 May 2026", "Fife Council", "Kinghorn Community Trust", "SSI 2016/357 reg 8"
+        text,
+        ref,
+        "Friday 1 May 2026",
+        "Fife Council",
+        "Kinghorn Community Trust",
+        "SSI 2016/357 reg 8",
     )
-    assert "Representation 1, from Ann, received 1 April 2026:\nI support it." in text
-    assert "Representation 2, from Bob, received 1 April 2026:\nI object." in text
+    assert "Representation 1, from Ann, received Wednesday 1 April 2026:\nI support it." in text
+    assert "Representation 2, from Bob, received Wednesday 1 April 2026:\nI object." in text
     assert "@example.test" not in text
-    assert "You may comment on these representations by 28 May 2026" in _flat(text)
+    assert "You may comment on these representations by Thursday 28 May 2026" in _flat(text)
     # A second set of copies is not sent; the decision waits for the comments or the date.
     assert (
         officer.act(ref, "send_representations_to_body", {"comments_by": "2026-06-30"}).status_code
@@ -360,7 +389,7 @@ def test_decision_notice_when_agreed(world, clock):
     _assert_header(
         text,
         ref,
-        "1 May 2026",
+        "Friday 1 May 2026",
         "Fife Council",
         "Kinghorn Community Trust",
         "s.82; SSI 2016/357 reg 10",
@@ -368,11 +397,11 @@ def test_decision_notice_when_agreed(world, clock):
     _assert_land(text)
     assert (
         "Fife Council has agreed the asset transfer request made by Kinghorn Community Trust "
-        "on 1 April 2026, for ownership (to buy the land or building)."
+        "on Wednesday 1 April 2026, for ownership (to buy the land or building)."
     ) in flat
     assert "The community benefits are substantial." in text
     assert "Sale for £1 with a community-use covenant for 25 years." in text
-    assert "you must make an offer by 2 November 2026 (section 83)" in flat
+    assert "you must make an offer by Monday 2 November 2026 (section 83)" in flat
     # Agreed on the terms asked for: the route is described, with no date running.
     assert "against an agreement on terms that differ significantly" in flat
     assert "elected members (section 86" in flat
@@ -392,7 +421,7 @@ def test_decision_notice_when_refused(world, clock):
     # 20 working days beginning with Fri 1 May 2026 (4 and 25 May are working days):
     # 1 (1), 4-8 (6), 11-15 (11), 18-22 (16), 25-28 (20): Thu 28 May 2026.
     assert "you may appeal to the Scottish Ministers (section 85" in flat
-    assert "You must apply by 28 May 2026" in flat
+    assert "You must apply by Thursday 28 May 2026" in flat
 
 
 def test_decision_notice_on_significantly_different_terms_gives_the_review_date(world, clock):
@@ -406,7 +435,7 @@ def test_decision_notice_on_significantly_different_terms_gives_the_review_date(
     )
     flat = _flat(notice_text(officer, ref, "decision_notice"))
     assert "These terms differ significantly from those in your request." in flat
-    assert "You must apply by 28 May 2026" in flat
+    assert "You must apply by Thursday 28 May 2026" in flat
     assert "elected members (section 86" in flat
 
 
@@ -454,7 +483,7 @@ def test_review_outcome_notice_refused_offers_the_appeal(world, clock):
     application = _only(officer, ref, "review_application")
     assert application["public"] is True
     app_text = notice_text(officer, ref, application)
-    assert "Applied on: 11 May 2026" in app_text
+    assert "Applied on: Monday 11 May 2026" in app_text
     assert "The decision misjudges the benefits." in app_text
     assert "- hearing" in app_text and "- plan.pdf" in app_text
 
@@ -475,19 +504,19 @@ def test_review_outcome_notice_refused_offers_the_appeal(world, clock):
     _assert_header(
         text,
         ref,
-        "1 June 2026",
+        "Monday 1 June 2026",
         "Fife Council",
         "Kinghorn Community Trust",
         "s.86-87; SSI 2016/358 reg 5",
     )
     _assert_land(text)
     assert (
-        "The review sought by Kinghorn Community Trust on 11 May 2026 has been decided on "
-        "1 June 2026. Result: confirm."
+        "The review sought by Kinghorn Community Trust on Monday 11 May 2026 has been decided "
+        "on Monday 1 June 2026. Result: the decision is confirmed."
     ) in flat
     assert "The request is refused." in text
     assert "Storage is needed." in text
-    assert "You must appeal by 26 June 2026" in flat and "(section 88)" in flat
+    assert "You must appeal by Friday 26 June 2026" in flat and "(section 88)" in flat
 
 
 def test_appeal_outcome_notice_agreed_gives_terms_and_offer_date(world, clock):
@@ -513,16 +542,16 @@ def test_appeal_outcome_notice_agreed_gives_terms_and_offer_date(world, clock):
     _assert_header(
         text,
         ref,
-        "31 August 2026",
+        "Monday 31 August 2026",
         "Scottish Water",
         "Kinghorn Community Trust",
         "s.85, s.88; SSI 2016/359 reg 6; SSI 2016/360",
     )
-    assert "The appeal sought by Kinghorn Community Trust on 1 May 2026" in flat
-    assert "Result: varied." in flat
+    assert "The appeal sought by Kinghorn Community Trust on Friday 1 May 2026" in flat
+    assert "Result: the decision is varied or reversed." in flat
     assert "The request is agreed." in text
     assert "A lease of 25 years with access kept for maintenance." in text
-    assert "You must make your offer by 28 February 2027 (section 83)." in flat
+    assert "You must make your offer by Sunday 28 February 2027 (section 83)." in flat
     assert "Appeal to the Scottish Ministers" not in text
 
 
@@ -544,7 +573,12 @@ def test_lapse_notice(world, app, session, clock):
     text = notice_text(body, ref, notice)
     flat = _flat(text)
     _assert_header(
-        text, ref, "2 November 2026", "Fife Council", "Kinghorn Community Trust", "s.83; s.84"
+        text,
+        ref,
+        "Monday 2 November 2026",
+        "Fife Council",
+        "Kinghorn Community Trust",
+        "s.83; s.84",
     )
     _assert_land(text)
     assert "Your asset transfer request has lapsed: no offer by the date in the notice" in flat
@@ -572,12 +606,12 @@ def test_outcome_notice_when_the_contract_is_concluded(world, clock):
     _assert_header(
         text,
         ref,
-        "15 September 2026",
+        "Tuesday 15 September 2026",
         "Fife Council",
         "Kinghorn Community Trust",
         "s.83(7); s.84; s.95",
     )
     _assert_land(text)
-    assert "The contract for the transfer was concluded on 14 September 2026" in flat
+    assert "The contract for the transfer was concluded on Monday 14 September 2026" in flat
     assert "ownership of the land has been transferred to Kinghorn Community Trust" in flat
     assert "finally disposed of (section 84)" in flat

@@ -142,7 +142,7 @@ def test_other_authority_appeal_upheld_leads_to_agreement_offer_and_contract(
     }
     r = water.act(ref, "record_appeal_outcome", payload)
     assert r.status_code == 422, r.json
-    assert "2026-12-15" in r.json["errors"]["offer_by"][0]
+    assert "Tuesday 15 December 2026" in r.json["errors"]["offer_by"][0]
     r = water.act(ref, "record_appeal_outcome", {**payload, "terms": ""})
     assert r.status_code == 422, r.json
     assert "terms" in r.json["errors"]
@@ -279,7 +279,7 @@ def test_local_authority_appeal_blocked_until_members_review(world, app, session
     move(clock, "2026-06-27")
     r = body.act(ref, "appeal_to_ministers", REASONS)
     assert r.status_code == 409, r.json
-    assert "ended on 2026-06-26" in r.json["detail"]
+    assert "ended on Friday 26 June 2026" in r.json["detail"]
     assert run_sweep(app, session, clock) == [Taken(ref, "close_review_period")]
     case = body.case(ref)
     assert case["state"] == "refused"
@@ -406,7 +406,7 @@ def test_unused_review_window_closes_refusal_only_after_it_ends(world, app, sess
     move(clock, "2026-05-29")
     r = body.act(ref, "request_review", REASONS)
     assert r.status_code == 409, r.json
-    assert "ended on 2026-05-28" in r.json["detail"]
+    assert "ended on Thursday 28 May 2026" in r.json["detail"]
     # The system action is not the officer's to take.
     assert officer.act(ref, "close_review_period").status_code == 403
 

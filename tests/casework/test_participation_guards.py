@@ -548,6 +548,14 @@ def test_s25_agreement_must_describe_the_process(world):
     assert "process_description" in _errors(decide(world, ref, process_description=""))
 
 
+@pytest.mark.parametrize("process", ["new", "existing"])
+def test_s25_2d_3c_agreement_must_say_how_anyone_else_takes_part(world, process):
+    ref = validated(world)
+    r = decide(world, ref, "agreed", process=process, other_participants=" ")
+    assert list(_errors(r)) == ["other_participants"]
+    assert _state(world, ref) == "under_consideration"
+
+
 @pytest.mark.parametrize("field", ["process_stage", "participation_arrangements"])
 def test_s25_2_agreement_to_an_existing_process_needs_its_stage_and_arrangements(world, field):
     ref = validated(world)
@@ -570,7 +578,7 @@ def test_s26_body_may_comment_on_the_last_of_the_28_days_but_not_after(world, cl
     assert r.status_code == 200
     _move(clock, "2026-04-29")
     failures = _failures(world.body.act(ref, "comment_on_process", {"comments": "Too late."}))
-    assert "2026-04-28" in failures["pr.process_representations.within"]
+    assert "Tuesday 28 April 2026" in failures["pr.process_representations.within"]
 
 
 def test_s26_comments_must_say_something(world):
@@ -585,7 +593,7 @@ def test_s26_process_notice_waits_for_the_comment_period_to_end(world, clock):
     notice = {"process_description": "A working group."}
     _move(clock, "2026-04-28")
     failures = _failures(world.officer.act(ref, "issue_process_notice", notice))
-    assert "2026-04-28" in failures["s26.comments_closed"]
+    assert "Tuesday 28 April 2026" in failures["s26.comments_closed"]
     _move(clock, "2026-04-29")
     r = world.officer.act(ref, "issue_process_notice", notice)
     assert r.json["state"] == "establishing_process"
@@ -665,12 +673,41 @@ REPORT = {
 }
 
 
+VIEWS = {"views_of_body": "The trust found the group listened to it."}
+
+
 @pytest.mark.parametrize("field", REPORT)
 def test_s31_outcome_report_must_give_each_required_item(world, field):
     ref = _running(world)
+    assert world.officer.act(ref, "record_outcome_views", VIEWS).status_code == 200
     r = world.officer.act(ref, "publish_outcome_report", {**REPORT, field: " "})
     assert list(_errors(r)) == [field]
     assert _state(world, ref) == "process_running"
+
+
+def test_s31_3_the_report_waits_until_the_bodies_views_are_sought(world):
+    ref = _running(world)
+    failures = _failures(world.officer.act(ref, "publish_outcome_report", REPORT))
+    assert "section 31(3)-(4)" in failures["s31_3.views_sought"]
+    assert _state(world, ref) == "process_running"
+    assert world.officer.act(ref, "record_outcome_views", VIEWS).status_code == 200
+    r = world.officer.act(ref, "publish_outcome_report", REPORT)
+    assert r.status_code == 200, r.json
+    assert r.json["state"] == "completed"
+
+
+def test_s31_3_4_the_views_of_the_requesting_body_must_be_recorded(world):
+    ref = _running(world)
+    r = world.officer.act(ref, "record_outcome_views", {"views_of_body": " "})
+    assert list(_errors(r)) == ["views_of_body"]
+
+
+def test_s31_3_views_cannot_be_sought_before_the_process_began(world, clock):
+    ref = _running(world)
+    r = world.officer.act(
+        ref, "record_outcome_views", {**VIEWS, "views_sought_on": "2026-03-01"}
+    )
+    assert list(_errors(r)) == ["views_sought_on"]
 
 
 # -- withdrawal -------------------------------------------------------------------------
@@ -715,13 +752,13 @@ def test_reg7_a_second_extension_replaces_the_first_and_the_history_is_kept(worl
     decision = _deadline(r.json, "pr.decision")
     assert (decision["statutory_due_date"], decision["due_date"]) == ("2026-05-12", "2026-06-30")
     assert (
-        "on 2026-04-01, by agreement with the body, to Friday 2026-05-29 (was 2026-05-12) (summer)"
-        in (decision["explanation"])
-    )
+        "Extended on Wednesday 1 April 2026, by agreement with the body, to Friday 29 May 2026 "
+        "(it was Tuesday 12 May 2026). Note: summer."
+    ) in (decision["explanation"])
     assert (
-        "on 2026-05-20, by agreement with the body, to Tuesday 2026-06-30 (was 2026-05-29)"
-        in (decision["explanation"])
-    )
+        "Extended on Wednesday 20 May 2026, by agreement with the body, to Tuesday 30 June 2026 "
+        "(it was Friday 29 May 2026)."
+    ) in (decision["explanation"])
     assert (
         world.officer.act(ref, "agree_extension", {"new_due_date": "2026-06-15"}).status_code == 422
     )

@@ -92,7 +92,7 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
     decision = _deadline(r.json, "pr.decision")
     assert decision["due_date"] == "2026-06-30"
     assert decision["statutory_due_date"] == "2026-06-04"
-    assert "was 2026-06-04" in decision["explanation"]
+    assert "(it was Thursday 4 June 2026). Note: summer." in decision["explanation"]
 
     # Agreed, with a new process (s.25(3)): the body may comment within 28 days (s.26).
     _move(clock, "2026-05-01")
@@ -104,14 +104,20 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
             "process": "new",
             "considerations": considerations(),
             "process_description": "A working group of parents, officers and the police.",
+            "other_participants": "Police Scotland's community officer joins the group.",
         },
     )
     assert r.status_code == 200, r.json
     case = r.json
     assert case["state"] == "awaiting_process_comments"
     assert _deadline(case, "pr.decision")["status"] == "met"
-    # 28 days beginning with 1 May 2026 end on 28 May 2026.
+    # s.26(3): 28 days beginning with the day the notice is given, Fri 1 May 2026: 28 May.
     assert _deadline(case, "pr.process_representations")["due_date"] == "2026-05-28"
+    # s.26(5): the further notice is due within the configurable period (? in the law's
+    # restatement: 28 days) beginning with the day after, Fri 29 May: Thu 25 June 2026.
+    notice_due = _deadline(case, "pr.process_notice")
+    assert (notice_due["start_date"], notice_due["due_date"]) == ("2026-05-29", "2026-06-25")
+    assert notice_due["basis"] == "?"
     assert case["decisions"][0]["outcome"] == "agreed"
 
     # The s.26(5) notice cannot go before the comment period ends, unless the body comments.
@@ -144,6 +150,22 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
     assert r.json["state"] == "process_running"
 
     _move(clock, "2026-11-02")
+    # s.31(3)-(4): the report cannot be published before the body's views are sought.
+    report = {
+        "what_changed": "Two crossings were built and a 20 mph zone introduced.",
+        "influence_of_body": "The trust's survey chose the crossing sites.",
+        "keeping_informed": "Quarterly updates at community council meetings.",
+    }
+    assert officer.act(ref, "publish_outcome_report", report).status_code == 409
+    r = officer.act(
+        ref,
+        "record_outcome_views",
+        {
+            "views_sought_on": "2026-10-19",
+            "views_of_body": "The trust found the group listened; it wants a third crossing.",
+        },
+    )
+    assert r.status_code == 200, r.json
     r = officer.act(
         ref,
         "publish_outcome_report",

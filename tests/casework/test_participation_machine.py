@@ -75,6 +75,8 @@ STATUTE_ORDER: dict[tuple[str, str], tuple[Party, frozenset[str], str | None]] =
     ),
     # 6. Changes (s.29) and completion with the outcome report (s.31).
     ("record_process_change", ""): (Party.AUTHORITY, frozenset({"process_running"}), None),
+    # s.31(3)-(4): the views of the participating bodies are sought before the report.
+    ("record_outcome_views", ""): (Party.AUTHORITY, frozenset({"process_running"}), None),
     ("publish_outcome_report", ""): (Party.AUTHORITY, frozenset({"process_running"}), "completed"),
     # Withdrawal by the body at any point before the decision.
     ("withdraw", ""): (Party.BODY, BEFORE_DECISION, "withdrawn"),
@@ -94,6 +96,7 @@ DECIDE: dict[str, dict[str, Any]] = {
         "outcome": "agreed",
         "process": "new",
         "process_description": "A working group meeting monthly.",
+        "other_participants": "No one else takes part.",
         "considerations": considerations(),
     },
     "agreed, existing process": {
@@ -102,6 +105,7 @@ DECIDE: dict[str, dict[str, Any]] = {
         "process_description": "The school travel plan steering group.",
         "process_stage": "Consultation on the draft plan",
         "participation_arrangements": "A seat on the steering group",
+        "other_participants": "Parents' council members sit on the group.",
         "considerations": considerations(),
     },
 }
@@ -119,6 +123,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "issue_process_notice": {"process_description": "A working group with the crossing patrol."},
     "establish_process": {},
     "record_process_change": {"description": "Meetings move to the community centre."},
+    "record_outcome_views": {"views_of_body": "The trust found the group worked well."},
     "publish_outcome_report": {
         "what_changed": "Two crossings were built.",
         "influence_of_body": "The trust's survey chose the sites.",
@@ -152,7 +157,12 @@ PATHS: dict[str, tuple[Step, ...]] = {
     "awaiting_process_comments": _AGREED_NEW,
     "establishing_process": _ESTABLISHING,
     "process_running": (*_ESTABLISHING, Step("establish_process")),
-    "completed": (*_ESTABLISHING, Step("establish_process"), Step("publish_outcome_report")),
+    "completed": (
+        *_ESTABLISHING,
+        Step("establish_process"),
+        Step("record_outcome_views"),
+        Step("publish_outcome_report"),
+    ),
     "withdrawn": (Step("submit"), Step("withdraw")),
 }
 
@@ -161,6 +171,7 @@ PREPARE: dict[str, tuple[Step, ...]] = {
     "record_authority_reply": (Step("notify_additional_authorities"),),
     "decide": (Step("notify_additional_authorities"),),  # reg 6(1)
     "issue_process_notice": (Step("comment_on_process"),),  # s.26
+    "publish_outcome_report": (Step("record_outcome_views"),),  # s.31(3)
 }
 
 

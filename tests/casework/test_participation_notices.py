@@ -78,23 +78,30 @@ def test_reg4_1_missing_items_notice_lists_each_missing_item_and_only_those(worl
 def test_reg4_acknowledgement_gives_the_validation_date_and_the_30_day_decision_period(world):
     ref = validated(world)  # validated on Wednesday 1 April 2026
     text = _paragraphs(_only(world.body, ref, "acknowledgement"))
-    assert "The validation date is 1 April 2026" in text
-    assert "30 working days beginning with" in text
+    assert "The validation date is Wednesday 1 April 2026" in text
+    assert "30 working days beginning with the validation date" in text
     # 30 working days beginning Wed 1 April 2026 (only weekends are skipped, reg 2):
     # 1-3 (3), 6-10 (8), 13-17 (13), 20-24 (18), 27-30 (22), 1 May (23), 4-8 (28), 11-12 (30).
-    assert "decision notice by 12 May 2026" in text
+    assert "decision notice by Tuesday 12 May 2026" in text
     assert "SSI 2017/39 reg 7" in text
-    # The explanation shows that Good Friday (3 April) counts as a working day.
+    # The notice says in plain words which days count: Good Friday (3 April) is one.
+    assert "except Saturdays, Sundays, 25 and 26 December and 1 and 2 January" in text
     assert "Good Friday" in text
+    # What the body must do, and where to get help.
+    assert "What you need to do" in text
+    assert f"quoting reference {ref}" in text and "Fife Council" in text
+    # No officer working-out: the notice is written for the body.
+    assert "Days not counted" not in text and "Where this comes from" not in text
 
 
 def test_reg4_acknowledgement_gives_the_45_day_period_with_other_authorities(world):
     ref = validated(world, additional_authorities=["NHSF", "SEPA"])
     text = _paragraphs(_only(world.body, ref, "acknowledgement"))
-    assert "45 working days beginning with" in text
+    assert "45 working days beginning with the validation date" in text
+    assert "because other public service authorities are involved" in text
     # 45 working days beginning Wed 1 April 2026: 23 by 1 May (above), 4-8 (28),
     # 11-15 (33), 18-22 (38), 25-29 (43), 1-2 June (45).
-    assert "decision notice by 2 June 2026" in text
+    assert "decision notice by Tuesday 2 June 2026" in text
     assert "NHS Fife" in text and "Scottish Environment Protection Agency" in text
 
 
@@ -143,7 +150,7 @@ def test_reg6_each_additional_authority_gets_its_own_notice_with_a_copy_and_repl
             assert " ".join(case[item].split()) in flat
         # 15 working days beginning Wed 1 April 2026: 1-3 (3), 6-10 (8), 13-17 (13),
         # 20-21 (15): Tuesday 21 April 2026.
-        assert "by 21 April 2026" in flat
+        assert "by Tuesday 21 April 2026" in flat
         assert "if you will not, give your reasons" in flat
         assert "SSI 2017/39 reg 6(2)" in flat
 
@@ -204,8 +211,11 @@ def test_s25_3_agreement_to_a_new_process_invites_comments_within_28_days(world)
     text = _paragraphs(_only(world.body, ref, "decision_notice"))
     assert "has agreed the participation request" in text
     assert "section 25(3)" in text and "A working group." in text
-    # 28 days beginning with Wed 1 April 2026 end on 28 April 2026 (s.26).
-    assert "by 28 April 2026 (section 26)" in text
+    # 28 days beginning with Wed 1 April 2026 end on Tue 28 April 2026 (s.26).
+    assert (
+        "send us your comments by Tuesday 28 April 2026. That is 28 days beginning with the "
+        "date of this notice (section 26)"
+    ) in text
     assert "section 26(5)" in text
 
 
@@ -235,15 +245,15 @@ def test_s26_5_process_notice_describes_the_process_and_the_90_days(world, clock
     text = _paragraphs(_text(world.body, ref, notice))
     assert "A working group with the crossing patrol, meeting monthly." in text
     if commented:
-        assert "comments the body made on 10 April 2026" in text
+        assert "comments the body made on Friday 10 April 2026" in text
         # 90 days beginning with 13 April 2026: 17 days to 30 April, 31 to 31 May (48),
         # 30 to 30 June (78), 11 more: 11 July 2026 (s.28).
-        assert "by 11 July 2026 (section 28)" in text
+        assert "by Saturday 11 July 2026 (section 28)" in text
     else:
         assert "made no comments" in text
         # 90 days beginning with 29 April 2026: 1 day to 30 April, 31 to 31 May (32),
         # 30 to 30 June (62), 27 more: 27 July 2026.
-        assert "by 27 July 2026 (section 28)" in text
+        assert "by Monday 27 July 2026 (section 28)" in text
 
 
 def _running(world: World) -> str:
@@ -268,6 +278,15 @@ def test_s31_outcome_report_says_what_changed_the_influence_and_keeping_informed
     ref = _running(world)
     r = world.officer.act(
         ref,
+        "record_outcome_views",
+        {
+            "views_of_body": "The trust found the group listened; it wants a third crossing.",
+            "views_of_others": "The parents' council asked for earlier meetings.",
+        },
+    )
+    assert r.status_code == 200, r.json
+    r = world.officer.act(
+        ref,
         "publish_outcome_report",
         {
             "what_changed": "Two crossings were built and a 20 mph zone introduced.",
@@ -288,6 +307,9 @@ def test_s31_outcome_report_says_what_changed_the_influence_and_keeping_informed
     }
     for heading, content in sections.items():
         assert f"## {heading}\n\n{content}" in text
+    # s.31(3)-(4): the views sought of the body and the other participants are in it.
+    assert "The trust found the group listened; it wants a third crossing." in text
+    assert "The parents' council asked for earlier meetings." in text
 
 
 # -- retrieval ------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def test_representations_may_be_made_up_to_and_including_the_closing_day(world, 
     move(clock, "2026-05-01")
     response = _represent(world, ref, ANN)
     assert response.status_code == 409, response.json
-    assert "ended on 2026-04-30" in response.json["detail"]
+    assert "ended on Thursday 30 April 2026" in response.json["detail"]
     # Even bad input outside the period is a 409: the period is the first thing wrong.
     assert _represent(world, ref, {}).status_code == 409
     assert len(world.officer.case(ref)["representations"]) == 1

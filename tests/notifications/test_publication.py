@@ -73,6 +73,7 @@ def test_decisions_reach_the_register_and_the_feed(live, world, workers, clock):
                 "process_description": "The community safety partnership.",
                 "process_stage": "Drafting the annual plan",
                 "participation_arrangements": "A seat on the partnership board",
+                "other_participants": "Police Scotland's local inspector chairs the board.",
             },
         ),
     )
@@ -262,6 +263,7 @@ def test_process_notices_and_the_outcome_report_are_published(live, world, worke
     ok(officer.act(ref, "establish_process"), "process_running")
     ok(officer.act(ref, "record_process_change", {"description": "Meetings move to the hall."}))
     move(clock, "2026-11-02")
+    ok(officer.act(ref, "record_outcome_views", {"views_of_body": "It worked well."}))
     ok(
         officer.act(
             ref,

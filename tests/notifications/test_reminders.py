@@ -90,7 +90,10 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
     # B: agreed with a new process the same day: the body may comment within 28 days
     # beginning with Wed 1 April (s.26): Tue 28 April 2026. The next step is the body's.
     b = validated(world)
-    assert decide(world, b, "agreed", process="new").status_code == 200
+    assert (
+        decide(world, b, "agreed", process="new", other_participants="No one else.").status_code
+        == 200
+    )
     assert deadline(world.officer.case(b), "pr.process_representations")["due_date"] == (
         "2026-04-28"
     )
@@ -102,6 +105,9 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
         for _ in range(3):
             sweep_deadlines.send()
         current().broker.join("outbox", timeout=60_000)
+        # Each day's email is sent that day: a reminder counts the days left on the day it
+        # is sent.
+        current().broker.join("default", timeout=60_000)
         for _, ref, rule, kind, offset in claims(live):
             first_seen.setdefault((ref, rule, kind, offset), day.isoformat())
         day += dt.timedelta(days=1)
@@ -144,15 +150,29 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
         return [m["Subject"] for m in box.to(address) if m["Subject"].startswith("Reminder: ")]
 
     assert len(reminders_to(OFFICER)) == 3
-    assert all(s.endswith(f"by 12 May 2026 ({a})") for s in reminders_to(OFFICER))
+    assert all(s.endswith(f"by Tuesday 12 May 2026 ({a})") for s in reminders_to(OFFICER))
     for address in (AUTHORITY, BODY):  # B is nobody's yet, so its reminders go to the authority
         assert len(reminders_to(address)) == 3
-        assert all(s.endswith(f"by 28 April 2026 ({b})") for s in reminders_to(address))
+        assert all(s.endswith(f"by Tuesday 28 April 2026 ({b})") for s in reminders_to(address))
     texts = [parts(m)["text/plain"] for m in box.to(OFFICER)]
-    for offset in ("10 working days", "5 working days", "1 working day from now"):
-        assert sum(offset in t for t in texts) == 1
+    # The days left are counted on the day each reminder is sent, in working days as SSI
+    # 2017/39 reg 2 defines them (May Day counts), after that day up to and including Tue
+    # 12 May: from Mon 27 April, 28-30 April (3), 1 May (4), 4-8 (9), 11-12 (11); from
+    # Tue 5 May, 6-8 (3), 11-12 (5); from Mon 11 May, 12 May (1).
+    for left in ("11 working days", "5 working days", "1 working day"):
+        assert sum(f"leaves {left} after today" in t for t in texts) == 1
     assert all(t.startswith(f"Dear {OFFICER},") for t in texts)
-    [body_reminder] = [m for m in box.to(BODY) if "5 working days" in parts(m)["text/plain"]]
+    # B's period counts calendar days (s.26): from Tue 14 April 14 days are left to Tue 28
+    # April, from Tue 21 April 7, from Mon 27 April 1.
+    for address in (AUTHORITY, BODY):
+        reminders = [
+            t
+            for t in (parts(m)["text/plain"] for m in box.to(address))
+            if "Due by: Tuesday 28 April 2026." in t
+        ]
+        for days in ("14 days", "7 days", "1 day"):
+            assert sum(f"leaves {days} after today" in t for t in reminders) == 1
+    [body_reminder] = [m for m in box.to(BODY) if "leaves 7 days" in parts(m)["text/plain"]]
     assert parts(body_reminder)["text/plain"].startswith("Dear Kinghorn Community Trust,")
     # Each of the authority's managers is told once, in a message of their own.
     for manager in (MANAGER, HEAD):
@@ -240,7 +260,7 @@ def test_two_processes_sweeping_at_once_send_each_reminder_once(
     subjects = [m["Subject"] for m in box.to(OFFICER)]
     assert all(s.startswith("Reminder: ") for s in subjects)
     assert sorted(s.rsplit(" (", 1)[1].rstrip(")") for s in subjects) == sorted(refs)
-    assert all("by 12 May 2026" in s for s in subjects)
+    assert all("by Tuesday 12 May 2026" in s for s in subjects)
 
 
 def test_atr_decision_period_passing_is_non_determination(live, world, workers, smtp, clock):

@@ -214,7 +214,7 @@ def officer_validates_and_decides_pr(v: Visit, reference: str) -> None:
     click(v, "Continue")
     preview = page.locator(".casework-notice").first
     expect(preview).to_contain_text("Participation request: acknowledgement")
-    expect(preview).to_contain_text("1 April 2026")  # the validation date defaults to today
+    expect(preview).to_contain_text("1 April 2026")  # the day it was submitted online
     v.screenshot("05-validate-preview")
     click(v, "Confirm and issue")
     expect(page.get_by_text("Validated, awaiting the decision").first).to_be_visible()
@@ -228,6 +228,9 @@ def officer_validates_and_decides_pr(v: Visit, reference: str) -> None:
         choose(page, "A new outcome improvement process (s.25(3))")
         page.get_by_label("Describe the outcome improvement process").fill(
             "A working group on school routes, meeting monthly for six months."
+        )
+        page.get_by_label("How anyone else takes part in the process").fill(
+            "The school's parent council sends one member."
         )
         considerations(page, pr.CONSIDERATIONS)
 

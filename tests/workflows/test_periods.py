@@ -14,6 +14,7 @@ Calendar used for the counts (Monday first):
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -231,7 +232,8 @@ def test_a_days_period_ending_on_a_weekend_is_not_moved():
     assert result.due == D(2026, 3, 7)
     assert result.due.weekday() == 5
     assert result.lines[-1] == (
-        "2026-03-07 is a Saturday; the date is not moved, as the law does not say so"
+        "Saturday 7 March 2026 falls at a weekend; the date is not moved, because the law "
+        "does not say that it should be."
     )
 
 
@@ -239,7 +241,7 @@ def test_a_days_period_ignores_christmas_and_new_year():
     # 14 days beginning with Mon 2025-12-22: 22..31 Dec = 10 days, 1..4 Jan = 4: Sun 4 Jan.
     result = days_beginning_with(D(2025, 12, 22), 14)
     assert result.due == D(2026, 1, 4)
-    assert "2026-01-04 is a Sunday; the date is not moved" in result.lines[-1]
+    assert "Sunday 4 January 2026 falls at a weekend; the date is not moved" in result.lines[-1]
 
 
 def test_a_days_period_on_a_weekday_has_no_not_moved_line():
@@ -256,11 +258,12 @@ def test_6_months_after_2026_08_31_ends_2027_02_28():
     assert result.due == D(2027, 2, 28)
     assert result.lines[1] == (
         "February 2027 has no day 31, so the period ends on the last day of that month, "
-        "Sunday 2027-02-28"
+        "Sunday 28 February 2027."
     )
     # 28 Feb 2027 is a Sunday, and it is not moved.
     assert result.lines[-1] == (
-        "2027-02-28 is a Sunday; the date is not moved, as the law does not say so"
+        "Sunday 28 February 2027 falls at a weekend; the date is not moved, because the law "
+        "does not say that it should be."
     )
 
 
@@ -275,7 +278,9 @@ def test_24_months_after_2024_02_29_ends_2026_02_28():
     # February 2026 has no 29th (not a leap year): the last day, Sat 28 Feb, not moved.
     result = months_after(D(2024, 2, 29), 24)
     assert result.due == D(2026, 2, 28)
-    assert "2026-02-28 is a Saturday; the date is not moved" in result.lines[-1]
+    assert (
+        "Saturday 28 February 2026 falls at a weekend; the date is not moved" in (result.lines[-1])
+    )
 
 
 def test_6_months_after_a_mid_month_date_is_the_same_day_number():
@@ -283,8 +288,8 @@ def test_6_months_after_a_mid_month_date_is_the_same_day_number():
     result = months_after(D(2026, 4, 15), 6)
     assert result.due == D(2026, 10, 15)
     assert result.lines == (
-        "counting: 6 months after Wednesday 2026-04-15",
-        "the corresponding date 6 months later is Thursday 2026-10-15",
+        "6 months after Wednesday 15 April 2026.",
+        "The corresponding date 6 months later is Thursday 15 October 2026.",
     )
 
 
@@ -315,14 +320,15 @@ def test_annual_report_31_march_belongs_to_the_year_ending_that_day():
     # 31 Mar 2026 is the last day of the year 1 Apr 2025 - 31 Mar 2026: due 30 June 2026.
     result = annual_report_due(D(2026, 3, 31))
     assert result.due == D(2026, 6, 30)
-    assert "reporting year 2025-04-01 to 2026-03-31" in result.lines[0]
+    assert "reporting year 1 April 2025 to 31 March 2026" in result.lines[0]
+    assert "due by 30 June after that year ends: Tuesday 30 June 2026." in result.lines[0]
 
 
 def test_annual_report_1_april_starts_the_next_year():
     # 1 Apr 2026 is the first day of the year 1 Apr 2026 - 31 Mar 2027: due 30 June 2027.
     result = annual_report_due(D(2026, 4, 1))
     assert result.due == D(2027, 6, 30)
-    assert "reporting year 2026-04-01 to 2027-03-31" in result.lines[0]
+    assert "reporting year 1 April 2026 to 31 March 2027" in result.lines[0]
 
 
 @pytest.mark.parametrize(
@@ -342,7 +348,8 @@ def test_annual_report_due_on_a_saturday_is_not_moved():
     result = annual_report_due(D(2028, 5, 1))
     assert result.due == D(2029, 6, 30)
     assert result.lines[-1] == (
-        "2029-06-30 is a Saturday; the date is not moved, as the law does not say so"
+        "Saturday 30 June 2029 falls at a weekend; the date is not moved, because the law "
+        "does not say that it should be."
     )
 
 
@@ -353,54 +360,86 @@ def test_working_days_explanation_names_the_skipped_days_and_why():
     result = working_days_beginning_with(D(2025, 12, 22), 10, SSI_2017_39)
     text = "\n".join(result.lines)
     assert result.lines[0] == (
-        "counting: 10 working days beginning with Monday 2025-12-22; 2025-12-22 is a working "
-        "day, so it is day 1; the period ends on working day 10, Thursday 2026-01-08"
+        "10 working days beginning with Monday 22 December 2025. That day is a working day, "
+        "so it is day 1; day 10 is Thursday 8 January 2026."
     )
-    assert "working days (SSI 2017/39 reg 2):" in text
+    assert result.lines[1] == (
+        "Working days, as SSI 2017/39 reg 2 defines them: every day except Saturdays, "
+        "Sundays, 25 and 26 December, and 1 and 2 January; other bank holidays are working "
+        "days."
+    )
+    assert "SSI 2017/39 reg 2" in text
     assert result.lines[2] == (
-        "skipped: 2025-12-25 (25 December, excluded by SSI 2017/39 reg 2), "
-        "2025-12-26 (26 December, excluded by SSI 2017/39 reg 2), "
-        "2025-12-27 (Saturday), 2025-12-28 (Sunday), "
-        "2026-01-01 (1 January, excluded by SSI 2017/39 reg 2), "
-        "2026-01-02 (2 January, excluded by SSI 2017/39 reg 2), "
-        "2026-01-03 (Saturday), 2026-01-04 (Sunday)"
+        "Days not counted: Thursday 25 December 2025 (excluded by SSI 2017/39 reg 2), "
+        "Friday 26 December 2025 (excluded by SSI 2017/39 reg 2), "
+        "Saturday 27 December 2025, Sunday 28 December 2025, "
+        "Thursday 1 January 2026 (excluded by SSI 2017/39 reg 2), "
+        "Friday 2 January 2026 (excluded by SSI 2017/39 reg 2), "
+        "Saturday 3 January 2026, Sunday 4 January 2026."
     )
+    # Written for a reader: no ISO dates.
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)
 
 
 def test_working_days_explanation_says_bank_holidays_were_counted():
     result = working_days_beginning_with(D(2026, 4, 1), 15, SSI_2017_39)
-    counted = [line for line in result.lines if line.startswith("counted as working days:")]
+    counted = [line for line in result.lines if line.startswith("Bank holidays counted as")]
     assert len(counted) == 1
-    assert "2026-04-03 (Good Friday)" in counted[0]
-    assert "SSI 2017/39 reg 2 does not exclude these bank holidays" in counted[0]
+    assert counted[0] == (
+        "Bank holidays counted as working days, because SSI 2017/39 reg 2 does not exclude "
+        "them: Friday 3 April 2026 (Good Friday)."
+    )
 
 
 def test_working_days_explanation_for_a_non_working_start():
     result = working_days_beginning_with(D(2026, 4, 4), 5, SSI_2017_39)
     assert result.lines[0] == (
-        "counting: 5 working days beginning with Saturday 2026-04-04; 2026-04-04 is not a "
-        "working day (Saturday), so day 1 is Monday 2026-04-06; the period ends on working "
-        "day 5, Friday 2026-04-10"
+        "5 working days beginning with Saturday 4 April 2026. That day is not a working day "
+        "(it is a Saturday), so day 1 is Monday 6 April 2026; day 5 is Friday 10 April 2026."
     )
-    assert result.lines[2] == "skipped: 2026-04-04 (Saturday), 2026-04-05 (Sunday)"
+    assert result.lines[2] == "Days not counted: Saturday 4 April 2026, Sunday 5 April 2026."
 
 
 def test_working_days_explanation_when_nothing_is_skipped():
     # 3 working days beginning with Mon 2026-04-13: Mon 13, Tue 14, Wed 15.
     result = working_days_beginning_with(D(2026, 4, 13), 3, SSI_2017_39)
     assert result.due == D(2026, 4, 15)
-    assert result.lines[2] == "skipped: none"
+    assert result.lines[2] == "Days not counted: none."
 
 
 def test_bank_holiday_explanation_names_the_holiday_skipped():
     result = working_days_beginning_with(D(2026, 4, 1), 15, SCOTTISH_BANK_HOLIDAYS)
-    assert "2026-04-03 (Scottish bank holiday (Good Friday))" in result.lines[2]
-    assert not any(line.startswith("counted as working days") for line in result.lines)
+    assert "Friday 3 April 2026 (Scottish bank holiday, Good Friday)" in result.lines[2]
+    assert result.lines[1].startswith("Working days, on the calendar of Scottish bank holidays")
+    assert not any(line.startswith("Bank holidays counted") for line in result.lines)
 
 
 def test_days_explanation_shows_the_arithmetic():
     result = days_beginning_with(D(2026, 2, 10), 28)
     assert result.lines[0] == (
-        "counting: 28 days beginning with Tuesday 2026-02-10; 2026-02-10 is day 1, so the "
-        "period ends on 2026-02-10 + 27 days = Monday 2026-03-09"
+        "28 days beginning with Tuesday 10 February 2026. That day is day 1, so the period "
+        "ends 27 days later, on Monday 9 March 2026."
+    )
+
+
+def test_one_day_and_one_working_day_periods_read_in_the_singular():
+    # 1 day beginning with Tue 10 Feb 2026 is that day; 1 working day beginning with
+    # Fri 25 Dec 2026 is Mon 28 Dec (25 Dec and the weekend are not working days).
+    assert days_beginning_with(D(2026, 2, 10), 1).lines[0] == (
+        "1 day beginning with Tuesday 10 February 2026. That day is day 1, so the period is "
+        "that day alone."
+    )
+    assert working_days_beginning_with(D(2026, 4, 13), 1, SSI_2017_39).lines[0] == (
+        "1 working day beginning with Monday 13 April 2026. That day is a working day, so it "
+        "is day 1 and the last day."
+    )
+    assert working_days_beginning_with(D(2026, 12, 25), 1, SSI_2017_39).lines[0] == (
+        "1 working day beginning with Friday 25 December 2026. That day is not a working day "
+        "(excluded by SSI 2017/39 reg 2), so day 1 is Monday 28 December 2026."
+    )
+    assert months_after(D(2026, 1, 15), 1).lines == (
+        "1 month after Thursday 15 January 2026.",
+        "The corresponding date 1 month later is Sunday 15 February 2026.",
+        "Sunday 15 February 2026 falls at a weekend; the date is not moved, because the law "
+        "does not say that it should be.",
     )

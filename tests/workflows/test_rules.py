@@ -135,8 +135,12 @@ def compute(rule_id: str, start: dt.date, **kwargs) -> Deadline:
     assert deadline.start == start
     assert deadline.due == deadline.statutory_due
     assert deadline.citation == CODE_RULES[rule_id].citation
-    assert f"rule: {rule_id}:" in deadline.explanation
-    assert f"citation: {CODE_RULES[rule_id].citation}" in deadline.explanation
+    # The rule's title and its citation, in sentences; no rule id and no basis marker.
+    assert deadline.lines[0].startswith(CODE_RULES[rule_id].title.rstrip("."))
+    assert deadline.lines[1].startswith(f"Where this comes from: {CODE_RULES[rule_id].citation}.")
+    assert rule_id not in deadline.explanation
+    assert not re.search(r"\((V|G|\?)[:)\s]|\b(V|G):|\?:", deadline.explanation)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", deadline.explanation)
     return deadline
 
 
@@ -145,7 +149,8 @@ def test_pr_additional_authority_reply_is_15_working_days():
     # weekends 4/5, 11/12, 18/19 skipped: day 15 is Tue 21 Apr.
     deadline = compute("pr.additional_authority_reply", D(2026, 4, 1))
     assert deadline.due == D(2026, 4, 21)
-    assert "working days (SSI 2017/39 reg 2)" in deadline.explanation
+    assert "Working days, as SSI 2017/39 reg 2 defines them" in deadline.explanation
+    assert "day 15 is Tuesday 21 April 2026" in deadline.explanation
 
 
 def test_pr_decision_is_30_working_days():
@@ -176,7 +181,9 @@ def test_pr_process_establish_is_90_days():
     # 5-31 Jan 2026 (27), Feb (55), Mar (86), 1-4 Apr (90): Sat 4 Apr, not moved.
     deadline = compute("pr.process_establish", D(2026, 1, 5))
     assert deadline.due == D(2026, 4, 4)
-    assert "the date is not moved" in deadline.explanation
+    assert "Saturday 4 April 2026 falls at a weekend; the date is not moved" in (
+        deadline.explanation
+    )
 
 
 def test_atr_representations_is_at_least_20_working_days():
@@ -184,7 +191,7 @@ def test_atr_representations_is_at_least_20_working_days():
     # Tue 28 Apr (20).
     deadline = compute("atr.representations", D(2026, 4, 1))
     assert deadline.due == D(2026, 4, 28)
-    assert "minimum:" in deadline.explanation
+    assert MINIMUM_LINE in deadline.lines
 
 
 def test_atr_comments_on_representations_is_at_least_20_working_days():
@@ -215,7 +222,7 @@ def test_atr_offer_is_at_least_6_months():
     # 31 Mar 2026 + 6 months: September has 30 days, so Wed 30 Sep 2026.
     deadline = compute("atr.offer", D(2026, 3, 31))
     assert deadline.due == D(2026, 9, 30)
-    assert "minimum:" in deadline.explanation
+    assert MINIMUM_LINE in deadline.lines
 
 
 def test_atr_contract_is_6_months():
@@ -246,21 +253,29 @@ def test_annual_report_is_30_june_after_the_year():
 @pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
 def test_explanation_states_the_basis(row):
     deadline = Rulebook().compute(row.id, D(2026, 4, 1))
-    if row.basis == "V":
-        assert "(V: checked against the text" in deadline.explanation
-        assert "configurable" not in deadline.explanation.split("\n")[1]
-    else:
-        assert f"({row.basis}: " in deadline.explanation
-        assert "configurable" in deadline.explanation.split("\n")[1]
+    basis_line = deadline.lines[1]
+    said = {
+        "V": "This period was checked against the text of the Act or the regulations.",
+        "G": "This period comes from Scottish Government guidance or published practice, "
+        "not the legal text, so the authority may configure it.",
+        "?": "This period is not yet confirmed against the legal text, so the authority may "
+        "configure it.",
+    }
+    assert basis_line.endswith(said[row.basis])
+    assert ("may configure it" in basis_line) == (row.basis != "V")
+    # The basis is said in words, never as a marker.
+    marker = re.escape(row.basis)
+    assert not re.search(rf"\({marker}[:)\s]|(^|\W){marker}:", deadline.explanation)
     # Nothing was overridden, so nothing says it was configured by the authority.
-    assert "configured:" not in deadline.explanation
+    assert "configured" not in deadline.explanation
+    assert "configuration" not in deadline.explanation
 
 
 def test_atr_working_day_rules_say_which_definition_they_use():
     deadline = Rulebook().compute("atr.representations", D(2026, 4, 1))
     assert deadline.lines[-1] == (
-        "working-day definition: SSI 2016/357 is taken to use SSI 2017/39 reg 2 "
-        "(?: not yet confirmed; configurable)"
+        "SSI 2016/357 is taken to use the working days of SSI 2017/39 reg 2. That choice is "
+        "not yet confirmed against the legal text, so the authority may configure it."
     )
 
 
@@ -272,10 +287,8 @@ def test_a_g_rule_can_be_overridden_and_the_explanation_says_so():
     # 13-15 (33), 18-22 (38), Mon 25 (39), Tue 26 May (40).
     deadline = Rulebook({"pr.decision": 40}).compute("pr.decision", D(2026, 4, 1))
     assert deadline.due == D(2026, 5, 26)
-    assert "configured" in deadline.explanation
     assert (
-        "configured: this authority's configuration sets 40 in place of the G value of 30 "
-        "(pr.decision)"
+        "This authority's configuration sets 40 in place of the usual 30 (setting pr.decision)."
     ) in deadline.lines
     assert deadline.period.startswith("40 working days beginning with")
 
@@ -285,7 +298,7 @@ def test_a_question_mark_rule_can_be_overridden_and_the_explanation_says_so():
     # Wed 29 (21), Thu 30 (22), Fri 1 May (23), Mon 4 May (24), Tue 5 May (25).
     deadline = Rulebook({"atr.representations": 25}).compute("atr.representations", D(2026, 4, 1))
     assert deadline.due == D(2026, 5, 5)
-    assert "configured: this authority's configuration sets 25 in place of the ? value of 20" in (
+    assert "This authority's configuration sets 25 in place of the usual 20" in (
         deadline.explanation
     )
 
@@ -297,7 +310,7 @@ def test_a_g_months_rule_can_be_overridden():
         "atr.repeat_request_bar", D(2024, 2, 29)
     )
     assert deadline.due == D(2027, 2, 28)
-    assert "configured" in deadline.explanation
+    assert "This authority's configuration sets 36 in place of the usual 24" in deadline.explanation
 
 
 def test_the_additional_authorities_period_is_overridden_separately():
@@ -306,16 +319,16 @@ def test_the_additional_authorities_period_is_overridden_separately():
     book = Rulebook({"pr.decision.with_additional_authorities": 50})
     with_others = book.compute("pr.decision", D(2026, 4, 1), with_additional_authorities=True)
     assert with_others.due == D(2026, 6, 9)
-    assert "(pr.decision.with_additional_authorities)" in with_others.explanation
+    assert "(setting pr.decision.with_additional_authorities)" in with_others.explanation
     alone = book.compute("pr.decision", D(2026, 4, 1))
     assert alone.due == D(2026, 5, 12)
-    assert "configured" not in alone.explanation
+    assert "configuration" not in alone.explanation
 
 
 def test_an_override_touches_only_its_own_rule():
     deadline = Rulebook({"pr.decision": 40}).compute("pr.additional_authority_reply", D(2026, 4, 1))
     assert deadline.due == D(2026, 4, 21)
-    assert "configured" not in deadline.explanation
+    assert "configuration" not in deadline.explanation
 
 
 V_ROWS = [r for r in ROWS if r.basis == "V"]
@@ -355,10 +368,10 @@ def test_the_atr_working_day_definition_is_configurable():
     book = Rulebook({"working_days.ssi_2016_357": "scottish_bank_holidays"})
     deadline = book.compute("atr.representations", D(2026, 4, 1))
     assert deadline.due == D(2026, 4, 29)
-    assert "2026-04-03 (Scottish bank holiday (Good Friday))" in deadline.explanation
+    assert "Friday 3 April 2026 (Scottish bank holiday, Good Friday)" in deadline.explanation
     assert deadline.lines[-1].startswith(
-        "working-day definition: SSI 2016/357 is configured to use "
-        f"{calendars.SCOTTISH_BANK_HOLIDAYS.citation}"
+        "SSI 2016/357 is configured by this authority to use the working days of "
+        f"{calendars.SCOTTISH_BANK_HOLIDAYS.citation}."
     )
     # The participation request rules keep SSI 2017/39's own definition.
     assert book.compute("pr.decision", D(2026, 4, 1)).due == D(2026, 5, 12)
@@ -426,10 +439,10 @@ def test_apply_extensions_uses_the_latest_agreed_date_and_keeps_the_history():
     assert extended.extensions == (first, second)
     assert extended.lines[: len(deadline.lines)] == deadline.lines
     assert extended.lines[len(deadline.lines) :] == (
-        "extended: on 2027-02-01, by agreement with the body, to Friday 2027-04-30 "
-        "(was 2027-02-28)",
-        "extended: on 2027-04-15, by direction of the Scottish Ministers, to Wednesday "
-        "2027-06-30 (was 2027-04-30) (survey)",
+        "Extended on Monday 1 February 2027, by agreement with the body, to Friday 30 April "
+        "2027 (it was Sunday 28 February 2027).",
+        "Extended on Thursday 15 April 2027, by direction of the Scottish Ministers, to "
+        "Wednesday 30 June 2027 (it was Friday 30 April 2027). Note: survey.",
     )
 
 
@@ -440,7 +453,7 @@ def test_apply_extensions_with_none_changes_nothing():
 
 # --- minimum rules --------------------------------------------------------------------------
 
-MINIMUM_LINE = "minimum: this is the earliest date the rule allows; a later one may be set"
+MINIMUM_LINE = "This is the earliest date allowed; a later one may be set."
 
 
 @pytest.mark.parametrize("rule_id", ["atr.representations", "atr.offer"])
