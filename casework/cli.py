@@ -257,7 +257,7 @@ def deadline(rule: str | None, start: str | None, with_additional_authorities: b
         result = rulebook.compute(
             rule, day, with_additional_authorities=with_additional_authorities
         )
-    except UnknownRule as exc:
+    except (UnknownRule, ValueError) as exc:
         _fail(str(exc))
     click.echo(result.due.isoformat())
     click.echo(result.explanation)

@@ -165,10 +165,28 @@ def months_after(start: dt.date, months: int) -> Computation:
     return Computation(start, due, tuple(lines))
 
 
+# Part 5 came into force on 23 January 2017 (SSI 2016/363 art. 3(b)); the first asset
+# transfer reports covered everything from then to 31 March 2018 (asset transfer guidance
+# for relevant authorities, para 21.4). Part 3 came into force on 1 April 2017.
+PART_5_COMMENCED = dt.date(2017, 1, 23)
+FIRST_ATR_YEAR_END = dt.date(2018, 3, 31)
+
+
+def reporting_year(day: dt.date, *, asset_transfer: bool = False) -> tuple[dt.date, dt.date]:
+    """The reporting year (ss.32(4), 95(4): a year beginning on 1 April) containing `day`.
+    The first asset transfer year ran from commencement to 31 March 2018: every day up to
+    then is in it, and a day before 1 April 2017 can only be in it."""
+    if day < PART_5_COMMENCED:
+        raise ValueError(f"{in_words(day)} is before Part 5 of the Act came into force")
+    if day <= FIRST_ATR_YEAR_END and (asset_transfer or day < dt.date(2017, 4, 1)):
+        return PART_5_COMMENCED, FIRST_ATR_YEAR_END
+    start = dt.date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+    return start, dt.date(start.year + 1, 3, 31)
+
+
 def annual_report_due(day_in_year: dt.date) -> Computation:
-    """30 June after the reporting year (1 April to 31 March) that contains `day_in_year`."""
-    year_start = dt.date(day_in_year.year if day_in_year.month >= 4 else day_in_year.year - 1, 4, 1)
-    year_end = dt.date(year_start.year + 1, 3, 31)
+    """30 June after the reporting year that contains `day_in_year`."""
+    year_start, year_end = reporting_year(day_in_year)
     due = dt.date(year_end.year, 6, 30)
     lines = [
         f"{in_words(day_in_year)} falls in the reporting year {_day_month_year(year_start)} "
@@ -176,6 +194,11 @@ def annual_report_due(day_in_year: dt.date) -> Computation:
         f"{in_words(due)}.",
         *_not_moved(due),
     ]
+    if year_start == PART_5_COMMENCED:
+        lines.append(
+            "This is the first asset transfer reporting year, from the day Part 5 of the Act "
+            "came into force to 31 March 2018 (asset transfer guidance, para 21.4)."
+        )
     return Computation(day_in_year, due, tuple(lines))
 
 
