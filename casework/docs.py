@@ -20,7 +20,10 @@ def _rules_table() -> str:
             period += f" ({r.amount_with_additional_authorities} with other authorities)"
         if r.minimum:
             period = "at least " + period
-        rows.append(f"| `{r.id}` | {period} | {r.starts} | {r.citation} | {r.basis.value} |")
+        basis = r.effective_basis.value
+        if basis != r.basis.value:  # the period is in the text; the working days are not
+            basis = f"{r.basis.value} for the period, {basis} for its working days"
+        rows.append(f"| `{r.id}` | {period} | {r.starts} | {r.citation} | {basis} |")
     return "\n".join(rows)
 
 
