@@ -624,6 +624,15 @@ def _contract_period_ended(ctx: Context) -> str | None:
     return None
 
 
+def _not_ministers(ctx: Context) -> str | None:
+    if ctx.facts.route is not ReviewRoute.SCOTTISH_MINISTERS:
+        return None
+    return (
+        "There is no appeal because no contract was concluded where the request was made to "
+        "the Scottish Ministers (guidance for community transfer bodies, para 21.1)."
+    )
+
+
 def _outcome_fits(results: dict[str, tuple[str, ...]]):
     """The recorded result (e.g. allowed) must fit the resulting position (e.g. agreed)."""
 
@@ -1375,6 +1384,11 @@ WORKFLOW = Workflow(
             "Appeal because no contract was concluded",
             "SSI 2016/360",
             guards=(
+                Guard(
+                    "s83_6.not_ministers",
+                    "s.83(6); guidance for community transfer bodies, para 21.1",
+                    _not_ministers,
+                ),
                 Guard("ssi2016_360.period_ended", "SSI 2016/360", _contract_period_ended),
                 within(
                     "atr.no_contract_appeal", "SSI 2016/360", "a no-contract appeal", _deadlines

@@ -299,3 +299,13 @@ def test_s26_5_the_process_notice_is_a_duty_reminded_and_escalated(world, sessio
         "establishing_process",
     )
     assert deadline(world.body.case(ref), "pr.process_notice")["status"] == "met"
+
+
+def test_s83_6_no_no_contract_appeal_on_a_request_to_the_scottish_ministers(world, clock):
+    ministers = world.ministers_officer
+    ref = offer_made_atr(world, clock, ministers, authority="SGOV", land=land_entry(ministers))
+    move(clock, "2026-12-02")
+    response = world.body.act(ref, "appeal_no_contract", {"reasons": "No contract."})
+    assert response.status_code == 409
+    assert "para 21.1" in response.json["detail"]
+    assert world.body.case(ref)["state"] == "offer_made"
