@@ -247,6 +247,8 @@ class DeadlineRow(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "key"),
         Index("ix_deadlines_status_due", "status", "due_date"),
+        # The sweep's lanes: one rule's open deadlines past due, paged by case.
+        Index("ix_deadlines_rule_status_case", "rule", "status", "case_id", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -46,6 +46,13 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
                 batch_op.add_column(column)
+    # The deadline sweep's lanes (casework/sweep.py): one rule's open deadlines, by case.
+    op.create_index(
+        "ix_deadlines_rule_status_case",
+        "deadlines",
+        ["rule", "status", "case_id", "due_date"],
+        unique=False,
+    )
     # Requests validated before this revision were validated on their validation date, and
     # were received then as far as the record shows.
     op.execute("UPDATE cases SET validated_on = validation_date WHERE validation_date IS NOT NULL")
@@ -57,6 +64,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deadlines_rule_status_case", table_name="deadlines")
     for table, columns in _COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in reversed(columns):

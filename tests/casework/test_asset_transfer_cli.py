@@ -76,7 +76,7 @@ def test_a_guidance_rule_may_be_overridden_and_says_so(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "2026-05-05"
-    assert "sets 25 in place of the ? value of 20 (atr.representations)" in result.output
+    assert "sets 25 in place of the usual 20 (setting atr.representations)" in result.output
 
 
 def test_a_checked_rule_cannot_be_overridden(tmp_path):

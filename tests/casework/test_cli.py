@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from casework.cli import main
 from casework.models import ApiToken, Authority, Case, CommunityBody, User
 from tests.conftest import fresh_database
 from workflows.authorities import AUTHORITY_TYPES
-from workflows.rules import RULE_IDS
+from workflows.rules import RULE_IDS, Rulebook
 
 
 def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
@@ -92,8 +93,12 @@ def test_deadline_prints_the_iso_date_first_then_the_explanation(rule, start, du
     first, *rest = result.stdout.splitlines()
     assert first == due
     explanation = "\n".join(rest)
-    assert f"rule: {rule}:" in explanation
-    assert "citation: " in explanation
+    # The officer's explanation, in sentences: the step, then where the period comes from.
+    found = Rulebook().rule(rule)
+    assert rest[0] == f"{found.title}." or rest[0].startswith(f"{found.title} ")
+    assert rest[1].startswith(f"Where this comes from: {found.citation}. This period ")
+    # Dates in the explanation are in words; only the first line is an ISO date.
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", explanation)
 
 
 def test_deadline_with_additional_authorities_gives_45_working_days():
@@ -107,8 +112,9 @@ def test_deadline_with_additional_authorities_gives_45_working_days():
 def test_deadline_explains_skipped_days_and_good_friday():
     out = run("deadline", "pr.additional_authority_reply", "2026-04-01").stdout
     assert "SSI 2017/39 reg 6(2)" in out
-    assert "2026-04-04 (Saturday)" in out and "2026-04-05 (Sunday)" in out
-    assert "2026-04-03 (Good Friday)" in out
+    assert "Days not counted: Saturday 4 April 2026, Sunday 5 April 2026," in out
+    assert "Friday 3 April 2026 (Good Friday)" in out
+    assert "day 15 is Tuesday 21 April 2026" in out
 
 
 def test_deadline_says_when_a_guidance_rule_is_overridden():
@@ -117,7 +123,7 @@ def test_deadline_says_when_a_guidance_rule_is_overridden():
         "deadline", "pr.decision", "2026-04-01", env={"CASEWORK_RULES": '{"pr.decision": 35}'}
     )
     assert result.stdout.splitlines()[0] == "2026-05-19"
-    assert "sets 35 in place of the G value of 30" in result.stdout
+    assert "sets 35 in place of the usual 30 (setting pr.decision)" in result.stdout
 
 
 def test_deadline_refuses_an_override_of_a_verified_rule():
