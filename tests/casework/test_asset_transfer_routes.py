@@ -106,7 +106,8 @@ def test_other_authority_refusal_appeal_dismissed_is_finally_refused(world, cloc
     assert case["decisions"][-1]["outcome"] == "dismissed"
     assert not frozen(world, land)
     outcome = notice_text(water, ref, "appeal_outcome")
-    assert "Result: dismissed" in outcome and "The request is refused." in outcome
+    assert "Result: the appeal is dismissed." in outcome
+    assert "The request is refused." in outcome
 
     # Final: nothing more can be sought.
     assert body.act(ref, "appeal_to_ministers", REASONS).status_code == 409
@@ -154,7 +155,7 @@ def test_other_authority_appeal_upheld_leads_to_agreement_offer_and_contract(
     assert offer["start_date"] == "2026-06-15"
     assert offer["due_date"] == "2026-12-15"
     assert offer["status"] == "open"
-    assert "You must make your offer by 15 December 2026" in notice_text(
+    assert "You must make your offer by Tuesday 15 December 2026" in notice_text(
         body, ref, "appeal_outcome"
     )
     assert frozen(world, land)
@@ -227,7 +228,7 @@ def test_scottish_ministers_review_refused_is_final_and_no_appeal(world, clock):
     assert not has_deadline(case, "atr.review_or_appeal", "s88")
     assert not frozen(world, land)
     outcome = notice_text(ministers, ref, "review_outcome")
-    assert "Result: confirm" in outcome
+    assert "Result: the decision is confirmed." in outcome
     assert "Appeal to the Scottish Ministers" not in outcome
     assert body.act(ref, "appeal_to_ministers", REASONS).status_code == 409
 

@@ -295,7 +295,7 @@ def test_participation_request_notices_are_written_for_their_readers(world, sess
     assert "## Views of the community body and other participants" in "\n".join(
         n.body_text for n in issued(session, ref) if n.kind == "outcome_report"
     )
-    assert "On Monday 19 October 2026 we asked Kinghorn Community Trust" in report
+    assert "On Monday 19 October 2026 we asked Kinghorn Community Trust, and any other" in report
     assert "The group listened; the trust wants a third crossing." in report
     assert "The community council found the meetings useful." in report
 
