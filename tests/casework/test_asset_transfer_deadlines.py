@@ -266,7 +266,7 @@ def test_no_contract_appeal_allowed_then_contract(world, app, session, clock):
         move(clock, day)
         r = body.act(ref, "appeal_no_contract", appeal)
         assert r.status_code == 409, r.json
-        assert "runs until 2027-01-15" in r.json["detail"]
+        assert "runs until Friday 15 January 2027" in r.json["detail"]
 
     # The last day of the window.
     move(clock, "2027-01-28")
@@ -373,7 +373,7 @@ def test_no_contract_appeal_dismissed_lapses(world, clock):
     assert not frozen(world, land)
     outcome = notices_of(body, ref)[-1]
     assert outcome["kind"] == "no_contract_appeal_outcome" and not outcome["public"]
-    assert "The request has lapsed." in notice_text(body, ref, outcome)
+    assert "The request has lapsed" in notice_text(body, ref, outcome)
     assert body.act(ref, "appeal_no_contract", {"reasons": "again"}).status_code == 409
 
 

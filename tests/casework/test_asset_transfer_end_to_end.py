@@ -150,7 +150,7 @@ def test_the_decision_period_may_be_extended_more_than_once(world, app, session,
     move(clock, "2027-01-30")
     r = officer.act(ref, "agree_extension", {"new_due_date": "2027-03-31"})
     assert r.status_code == 422, r.json
-    assert "2027-01-29" in r.json["errors"]["agreed_on"][0]
+    assert "Friday 29 January 2027" in r.json["errors"]["agreed_on"][0]
     # Nor dated in the future.
     r = officer.act(
         ref, "agree_extension", {"new_due_date": "2027-03-31", "agreed_on": "2027-02-01"}

@@ -143,7 +143,7 @@ def test_local_authority_route_review_then_appeal_then_ownership(world, clock):
         },
     )
     assert r.status_code == 422
-    assert "2027-03-01" in r.json["errors"]["offer_by"][0]
+    assert "Monday 1 March 2027" in r.json["errors"]["offer_by"][0]
     r = officer.act(
         ref,
         "record_appeal_outcome",

@@ -239,7 +239,10 @@ def test_owners_and_public_notices(world, clock):
     # 1-3 (3), 6-10 (8), 13-17 (13), 20-24 (18), 27-28 (20): Tue 28 April 2026.
     response = officer.act(ref, "publish_notices", {"representations_close": "2026-04-27"})
     assert response.status_code == 422
-    assert "not earlier than 2026-04-28" in response.json["errors"]["representations_close"][0]
+    assert (
+        "not earlier than Tuesday 28 April 2026"
+        in response.json["errors"]["representations_close"][0]
+    )
     response = officer.act(ref, "publish_notices", {})
     assert response.status_code == 422 and "representations_close" in response.json["errors"]
     ok(
@@ -324,7 +327,7 @@ def test_invitation_to_comment(world, clock):
     # At least 20 working days beginning with Fri 1 May 2026: Thu 28 May 2026.
     r = officer.act(ref, "send_representations_to_body", {"comments_by": "2026-05-27"})
     assert r.status_code == 422
-    assert "2026-05-28" in r.json["errors"]["comments_by"][0]
+    assert "Thursday 28 May 2026" in r.json["errors"]["comments_by"][0]
     ok(officer.act(ref, "send_representations_to_body", {"comments_by": "2026-05-28"}))
     notice = _only(officer, ref, "invitation_to_comment")
     assert (notice["recipient"], notice["public"]) == ("Kinghorn Community Trust", False)
@@ -362,7 +365,7 @@ def test_decision_notice_when_agreed(world, clock):
     # 2026 is Sun 1 November 2026 (a month period is not moved off a weekend).
     r = decide_atr(officer, ref, "agreed", offer_by="2026-10-31")
     assert r.status_code == 422
-    assert "not earlier than 2026-11-01" in r.json["errors"]["offer_by"][0]
+    assert "not earlier than Sunday 1 November 2026" in r.json["errors"]["offer_by"][0]
     r = decide_atr(officer, ref, "agreed", offer_by=None)
     assert r.status_code == 422 and "offer_by" in r.json["errors"]
     r = decide_atr(officer, ref, "agreed", terms="")
@@ -535,7 +538,7 @@ def test_appeal_outcome_notice_agreed_gives_terms_and_offer_date(world, clock):
         "offer_by": "2027-02-27",
     }
     r = water.act(ref, "record_appeal_outcome", payload)
-    assert r.status_code == 422 and "2027-02-28" in r.json["errors"]["offer_by"][0]
+    assert r.status_code == 422 and "Sunday 28 February 2027" in r.json["errors"]["offer_by"][0]
     ok(water.act(ref, "record_appeal_outcome", {**payload, "offer_by": "2027-02-28"}), "agreed")
     text = notice_text(body, ref, "appeal_outcome")
     flat = _flat(text)

@@ -73,6 +73,12 @@ EXAMPLES: list[tuple[str, str, str]] = [
     # 15 working days beginning Wed 1 Apr 2026, as for pr.additional_authority_reply.
     ("atr.no_contract_appeal_response", "2026-04-01", "2026-04-21"),
     ("atr.no_contract_appeal_comments", "2026-04-01", "2026-04-21"),
+    # 28 days beginning Wed 29 Apr 2026, the day after the s.26(3) period: Tue 26 May.
+    ("pr.process_notice", "2026-04-29", "2026-05-26"),
+    # 6 months after Sat 31 Oct 2026: November has 30 days.
+    ("atr.review_decision", "2026-10-31", "2027-04-30"),
+    # With the contract period: 6 months after Mon 1 Jun 2026 is Tue 1 Dec 2026.
+    ("atr.direction_application", "2026-06-01", "2026-12-01"),
     # 2 years after 29 Feb 2024: 2026 has no 29 Feb, so 28 Feb.
     ("atr.repeat_request_bar", "2024-02-29", "2026-02-28"),
     # The reporting year 1 Apr 2025 - 31 Mar 2026 reports by 30 Jun 2026; a day later

@@ -704,9 +704,7 @@ def test_s31_3_4_the_views_of_the_requesting_body_must_be_recorded(world):
 
 def test_s31_3_views_cannot_be_sought_before_the_process_began(world, clock):
     ref = _running(world)
-    r = world.officer.act(
-        ref, "record_outcome_views", {**VIEWS, "views_sought_on": "2026-03-01"}
-    )
+    r = world.officer.act(ref, "record_outcome_views", {**VIEWS, "views_sought_on": "2026-03-01"})
     assert list(_errors(r)) == ["views_sought_on"]
 
 

@@ -225,6 +225,7 @@ def test_new_process_from_draft_to_outcome_report(world, clock):
         "action.issue_process_notice",
         "action.establish_process",
         "action.record_process_change",
+        "action.record_outcome_views",
         "action.publish_outcome_report",
     ]
     by_body = {"action.submit", "action.supply_information", "action.comment_on_process"}

@@ -124,6 +124,10 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
         (b, "pr.process_representations", "reminder", 10): "2026-04-14",
         (b, "pr.process_representations", "reminder", 5): "2026-04-21",
         (b, "pr.process_representations", "reminder", 1): "2026-04-27",
+        # And the authority's s.26(5) notice, due 28 days beginning with the day after the
+        # s.26(3) period, Wed 29 April: Tue 26 May. 10 working days before skips the Spring
+        # holiday (Mon 25 May): 22, 21, 20, 19, 18, 15, 14, 13, 12, 11 May: Mon 11 May.
+        (b, "pr.process_notice", "reminder", 10): "2026-05-11",
     }
     assert len(claims(live)) == len(first_seen)  # one claim each, for 135 sweeps
 
@@ -136,7 +140,7 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
     ]
     events_b = timeline(world.officer, b, "deadline.reminder")
     assert Counter((e["payload"]["offset"], e["payload"]["to"]) for e in events_b) == Counter(
-        (o, to) for o in (10, 5, 1) for to in ("officer", "body")
+        [*((o, to) for o in (10, 5, 1) for to in ("officer", "body")), (10, "officer")]
     )
     [overdue] = timeline(world.officer, a, "deadline.overdue")
     assert overdue["payload"]["to"] == "managers"
@@ -152,8 +156,16 @@ def test_each_reminder_goes_out_once_at_10_5_and_1_working_days(live, world, wor
     assert len(reminders_to(OFFICER)) == 3
     assert all(s.endswith(f"by Tuesday 12 May 2026 ({a})") for s in reminders_to(OFFICER))
     for address in (AUTHORITY, BODY):  # B is nobody's yet, so its reminders go to the authority
-        assert len(reminders_to(address)) == 3
-        assert all(s.endswith(f"by Tuesday 28 April 2026 ({b})") for s in reminders_to(address))
+        comments = [
+            s for s in reminders_to(address) if s.endswith(f"by Tuesday 28 April 2026 ({b})")
+        ]
+        assert len(comments) == 3
+    # The authority alone is reminded of its own duty, the s.26(5) notice.
+    assert [s for s in reminders_to(AUTHORITY) if "26 May" in s] == [
+        f"Reminder: The authority gives the notice describing the outcome improvement process "
+        f"by Tuesday 26 May 2026 ({b})"
+    ]
+    assert len(reminders_to(AUTHORITY)) == 4 and len(reminders_to(BODY)) == 3
     texts = [parts(m)["text/plain"] for m in box.to(OFFICER)]
     # The days left are counted on the day each reminder is sent, in working days as SSI
     # 2017/39 reg 2 defines them (May Day counts), after that day up to and including Tue
