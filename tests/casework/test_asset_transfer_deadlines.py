@@ -282,7 +282,7 @@ def test_no_contract_appeal_allowed_then_contract(world, app, session, clock):
         "2027-02-17",
         "open",
     )
-    assert notices_of(body, ref)[-1]["kind"] == "appeal_application"
+    assert notices_of(body, ref)[-1]["kind"] == "no_contract_appeal_application"
 
     move(clock, "2027-02-10")
     case = ok(

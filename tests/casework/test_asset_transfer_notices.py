@@ -350,7 +350,7 @@ def test_invitation_to_comment(world, clock):
         == 409
     )
     r = decide_atr(officer, ref, "refused")
-    assert r.status_code == 409 and "until 2026-05-28" in r.json["detail"]
+    assert r.status_code == 409 and "until Thursday 28 May 2026" in r.json["detail"]
     ok(body.act(ref, "comment_on_representations", {"comments": "We answer the objection."}))
     ok(decide_atr(officer, ref, "refused"), "refused_pending")
 
@@ -548,7 +548,7 @@ def test_appeal_outcome_notice_agreed_gives_terms_and_offer_date(world, clock):
         "Monday 31 August 2026",
         "Scottish Water",
         "Kinghorn Community Trust",
-        "s.85, s.88; SSI 2016/359 reg 6; SSI 2016/360",
+        "s.85, s.88; SSI 2016/359 reg 6",
     )
     assert "The appeal sought by Kinghorn Community Trust on Friday 1 May 2026" in flat
     assert "Result: the decision is varied or reversed." in flat

@@ -23,6 +23,7 @@ from tests.casework.conftest import (
     run_sweep,
     validated,
 )
+from tests.casework.test_notice_wording import check
 
 # -- SSI 2016/357 reg 5: the validation date is the day the request was received ------------
 
@@ -93,6 +94,8 @@ def test_s88_a_review_not_decided_in_time_opens_the_appeal(world, app, session, 
     move(clock, "2026-11-20")
     ok(body.act(ref, "appeal_to_ministers", REASONS_FOR_REVIEW), "under_appeal")
     assert deadline(body.case(ref), "atr.review_or_appeal", "s88")["status"] == "met"
+    # Every notice on the way is written for its reader (no rule ids or ISO dates).
+    assert "review_non_determination_notice" in check(session, ref)
 
 
 def test_s88_a_review_decided_late_is_still_a_decision(world, app, session, clock):
@@ -130,7 +133,9 @@ def test_s87_ministers_review_window_cites_2016_358_reg_11(world, clock):
 # -- SSI 2016/357 reg 8: a late representation is copied to the body with its own period ----
 
 
-def test_reg8_a_paper_representation_after_the_copies_is_sent_with_its_own_period(world, clock):
+def test_reg8_a_paper_representation_after_the_copies_is_sent_with_its_own_period(
+    world, session, clock
+):
     body, officer = world.body, world.officer
     ref = open_for_representations(world, clock, officer, land=land_entry(officer))
     move(clock, "2026-04-10")
@@ -185,6 +190,7 @@ def test_reg8_a_paper_representation_after_the_copies_is_sent_with_its_own_perio
         "met"
     ]
     ok(decide_atr(officer, ref, "refused"), "refused_pending")
+    assert "late_representation" in check(session, ref)
 
 
 def test_reg8_a_paper_representation_before_the_copies_goes_with_them(world, clock):
@@ -198,7 +204,9 @@ def test_reg8_a_paper_representation_before_the_copies_goes_with_them(world, clo
 # -- SSI 2016/360: periods from receipt; the appeal's papers are not published --------------
 
 
-def test_ssi_2016_360_reg4_each_period_runs_from_receipt_and_nothing_is_published(world, clock):
+def test_ssi_2016_360_reg4_each_period_runs_from_receipt_and_nothing_is_published(
+    world, session, clock
+):
     body, officer = world.body, world.officer
     ref = offer_made_atr(world, clock, officer, land=land_entry(officer))
     move(clock, "2026-12-02")
@@ -240,6 +248,7 @@ def test_ssi_2016_360_reg4_each_period_runs_from_receipt_and_nothing_is_publishe
     public_kinds = {n["kind"] for n in public.json} if public.status_code == 200 else set()
     assert not public_kinds & {"no_contract_appeal_application", "no_contract_appeal_outcome"}
     assert "not published" in notice_text(body, ref, "no_contract_appeal_outcome")
+    assert {"no_contract_appeal_application", "no_contract_appeal_outcome"} <= check(session, ref)
 
 
 def test_s83_8_a_direction_is_applied_for_within_the_contract_period(world, clock):
