@@ -107,7 +107,7 @@ def authorities() -> None:
 @authorities.command("add")
 @click.option("--code", required=True, help="Short code used in references, e.g. FIFE")
 @click.option("--name", required=True)
-@click.option("--type", "type_", required=True, help="An authority type from STATUTE.md")
+@click.option("--type", "type_", required=True, help="An authority type, as in docs/law.md")
 @click.option("--email", default=None, help="Where notices to the authority are sent")
 def authorities_add(code: str, name: str, type_: str, email: str | None) -> None:
     """Add an authority."""

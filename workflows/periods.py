@@ -1,4 +1,4 @@
-"""Period arithmetic exactly as STATUTE.md's counting table, with the working shown.
+"""Period arithmetic exactly as the counting table of docs/law.md, with the working shown.
 
 Each function returns a `Computation`: the due date and the lines that explain how
 it was reached, so that every stored deadline can say why it is what it is.

@@ -1,4 +1,4 @@
-"""The deadline rules: every rule id in STATUTE.md, with its citation and basis.
+"""The deadline rules: every rule id in docs/law.md, with its citation and basis.
 
 A rule marked V was checked against the legal text and is fixed. G (guidance or
 published practice) and ? (unconfirmed) values are data that configuration may

@@ -88,7 +88,7 @@ class DeadlineSchema(Schema):
     status = fields.String(metadata={"description": "open, met, closed, overdue or expired"})
     explanation = fields.String()
     citation = fields.String()
-    basis = fields.String(metadata={"description": "V, G or ? as in STATUTE.md"})
+    basis = fields.String(metadata={"description": "V, G or ? as in docs/law.md"})
 
 
 class ActionOfferSchema(Schema):

@@ -215,7 +215,7 @@ def atr_considerations(text: str = "Considered") -> dict[str, str]:
 
 
 # -- asset transfer helpers, shared by the tests/casework/test_asset_transfer_* files -------
-# Dates in those tests are worked out by hand from STATUTE.md; these helpers only move the
+# Dates in those tests are worked out by hand from docs/law.md; these helpers only move the
 # clock and read the API, so an expected value never comes from the code under test.
 
 

@@ -1,6 +1,6 @@
 """`casework deadline` for the asset transfer rules: the date first, then how it was reached.
 
-Every expected date is worked out by hand from STATUTE.md's counting table; ATR working
+Every expected date is worked out by hand from the counting table of docs/law.md; ATR working
 days are taken to follow SSI 2017/39 reg 2 (bank holidays other than 25-26 December and
 1-2 January are working days).
 """

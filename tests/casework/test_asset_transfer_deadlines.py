@@ -4,7 +4,7 @@ Non-determination (SSI 2016/357 reg 10), agreed extensions of the decision perio
 that is never made (s.83), and the period to conclude the contract with its no-contract
 appeal (s.83(7), SSI 2016/360).
 
-Every expected date is worked out by hand from STATUTE.md. Working days for the ATR
+Every expected date is worked out by hand from docs/law.md. Working days for the ATR
 instruments follow SSI 2017/39 reg 2: every day but Saturdays, Sundays, 25-26 December and
 1-2 January. "N months after D" is the same date N months on; it is not moved off weekends.
 """

@@ -9,7 +9,7 @@
 - the contract period extended by a direction of the Scottish Ministers (s.83(7));
 - the draft's own fields, edited before submission.
 
-Dates are worked out by hand from STATUTE.md: working days for the ATR instruments follow
+Dates are worked out by hand from docs/law.md: working days for the ATR instruments follow
 SSI 2017/39 reg 2, and "N months after" periods are not moved off weekends.
 """
 

@@ -6,7 +6,7 @@ system's actions, and must land in the machine's destination; each (state, actio
 machine does not define is refused with 409 and changes nothing. A new action or state
 without a recipe here fails the test, so the test cannot fall behind the machine.
 
-Dates follow STATUTE.md: validated on Wed 1 April 2026, the decision is due 6 months after,
+Dates follow docs/law.md: validated on Wed 1 April 2026, the decision is due 6 months after,
 Thu 1 October 2026; a refusal on Fri 1 May 2026 may be reviewed until Thu 28 May 2026 (20
 working days); an offer made on Mon 1 June 2026 starts 6 months to Tue 1 December 2026 for
 the contract, then 10 working days for a no-contract appeal, to Mon 14 December 2026.

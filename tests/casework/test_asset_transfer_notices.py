@@ -3,7 +3,7 @@
 Missing information (SSI 2016/357 reg 4), acknowledgement (reg 5, s.84), notice to owners
 and occupiers (reg 6), public notice (regs 7, 9), invitation to comment (reg 8), decision
 notice (s.82, s.83, reg 10), review or appeal outcome (SSI 2016/358-359), and lapse (s.83).
-Dates are worked out by hand from STATUTE.md's counting table.
+Dates are worked out by hand from the counting table of docs/law.md.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 - the Scottish Ministers: review by the Ministers (s.87), no appeal;
 - a local authority: review by its members (s.86), then an appeal (s.88).
 
-Dates are worked out by hand from STATUTE.md. Working days for the ATR instruments are
+Dates are worked out by hand from docs/law.md. Working days for the ATR instruments are
 taken to follow SSI 2017/39 reg 2: every day but Saturdays, Sundays, 25-26 December and
 1-2 January, so bank holidays (4 and 25 May 2026) are working days.
 """

@@ -45,21 +45,21 @@ def one_line_error(result: Result) -> str:
 
 # -- casework deadline RULE START -------------------------------------------------------
 
-# One worked example per rule id, each worked out by hand from STATUTE.md's counting table
+# One worked example per rule id, each worked out by hand from the counting table of docs/law.md
 # (working days under SSI 2017/39 reg 2: every day but weekends, 25-26 Dec and 1-2 Jan).
 EXAMPLES: list[tuple[str, str, str]] = [
     # 15 working days beginning Wed 1 Apr 2026: 1-3, 6-10, 13-17, 20-21 (Good Friday counts).
     ("pr.additional_authority_reply", "2026-04-01", "2026-04-21"),
     # 30 working days beginning Wed 1 Apr 2026: 22 by 30 Apr, 1 May (23), 4-8 (28), 11-12.
     ("pr.decision", "2026-04-01", "2026-05-12"),
-    # 28 days beginning with 10 Feb 2026: 10 Feb + 27 days (STATUTE.md's example).
+    # 28 days beginning with 10 Feb 2026: 10 Feb + 27 days (docs/law.md's example).
     ("pr.process_representations", "2026-02-10", "2026-03-09"),
     # 90 days beginning with 1 Apr 2026: 1 Apr + 89 days = 29 Apr + 60 = 29 Jun.
     ("pr.process_establish", "2026-04-01", "2026-06-29"),
     # 20 working days beginning Wed 1 Apr 2026: 1-3, 6-10, 13-17, 20-24 (18), 27-28.
     ("atr.representations", "2026-04-01", "2026-04-28"),
     ("atr.comments_on_representations", "2026-04-01", "2026-04-28"),
-    # 6 months after 31 Aug 2026: February has no 31st, so its last day (STATUTE.md).
+    # 6 months after 31 Aug 2026: February has no 31st, so its last day (docs/law.md).
     ("atr.decision", "2026-08-31", "2027-02-28"),
     # 20 working days beginning Mon 21 Dec 2026, across Christmas and New Year:
     # 21-24 (4), [25-27 skipped], 28-31 (8), [1-3 Jan skipped], 4-8 (13), 11-15 (18), 18-19.

@@ -11,7 +11,7 @@ is read as a body or a member of the public would read it:
 - no officer's working-out of a deadline;
 - where to get help: the authority, and the reference to quote.
 
-Dates are worked out by hand in the comments, from STATUTE.md's counting table.
+Dates are worked out by hand in the comments, from the counting table of docs/law.md.
 """
 
 from __future__ import annotations
@@ -531,7 +531,7 @@ def test_asset_transfer_request_notices_are_written_for_their_readers(world, app
     ]
     kinds = check(session, *refs)
     # Every notice the asset transfer workflow has, but the one for a review not decided in
-    # time, whose period is not yet known (STATUTE.md: "find it").
+    # time, whose period is not yet known (docs/law.md).
     assert notice_kinds("asset_transfer_request") - kinds <= {"review_non_determination_notice"}
 
     # The review outcome names the result in words, and the s.88 appeal date: 20 working

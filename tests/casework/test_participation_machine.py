@@ -2,7 +2,7 @@
 
 The cases are generated from the machine itself (`WORKFLOW`), so a new action or state is
 covered without a second hand-written list. What each transition must do is written down
-once, independently, in `STATUTE_ORDER` (from STATUTE.md's "What happens, in order"), and
+once, independently, in `STATUTE_ORDER` (from docs/law.md's "What happens, in order"), and
 the machine is checked against it: a wrong destination, a missing transition or an extra
 one fails a test.
 """
@@ -22,7 +22,7 @@ from workflows.rules import Party
 BEFORE_DECISION = frozenset({"draft", "submitted", "awaiting_information", "under_consideration"})
 
 # (trigger, routing) -> (party, source states, destination; None = stays where it is).
-# Written from STATUTE.md and the issue, not from the machine.
+# Written from docs/law.md and the issue, not from the machine.
 STATUTE_ORDER: dict[tuple[str, str], tuple[Party, frozenset[str], str | None]] = {
     # Draft and submission (s.22).
     ("submit", ""): (Party.BODY, frozenset({"draft"}), "submitted"),
@@ -232,7 +232,7 @@ def test_machine_destinations_and_parties_follow_the_statute():
 
 
 def test_refused_completed_and_withdrawn_are_final_with_no_way_out():
-    """No deemed decision and no appeal for participation requests (STATUTE.md, step 4)."""
+    """No deemed decision and no appeal for participation requests (docs/law.md, step 4)."""
     assert {n for n, s in pr.WORKFLOW.states.items() if s.final} == FINAL
     assert not any(set(a.source) & FINAL for a in pr.WORKFLOW.actions)
 

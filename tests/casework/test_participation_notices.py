@@ -2,7 +2,7 @@
 
 Notices are read back through GET /api/v1/cases/{ref}/notices[/{id}], as plain text and
 as HTML, exactly as a body or an officer would get them. Expected dates are worked out by
-hand from STATUTE.md in the comments beside them.
+hand from docs/law.md in the comments beside them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Representations on an asset transfer request (SSI 2016/357 regs 7-8), and their privacy.
 
 Anyone may make one without an account while the period runs; outside it the answer is
-409, and bad input is 422. The contact details (and, as STATUTE.md says of a private
+409, and bad input is 422. The contact details (and, as docs/law.md says of a private
 person's personal data, the name too) are kept for the authority and never appear in a
 public response: not the public API, the published notices, the register records, the
 Atom feed and CSV, the open-requests list, the register of land, or the public web pages.

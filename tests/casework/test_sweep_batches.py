@@ -7,7 +7,7 @@ requests past their decision period were never found to be not determined (SSI 2
 reg 10). These tests build more cases than one batch (the sweep is run with batch=5), the
 blocking ones with the lower ids, through the service's own commands and schemas.
 
-Dates are worked out by hand from STATUTE.md: "6 months after D" is the same date 6 months
+Dates are worked out by hand from docs/law.md: "6 months after D" is the same date 6 months
 on, not moved off weekends; working days for the ATR instruments follow SSI 2017/39 reg 2.
 - Validated Wed 1 April 2026: the decision is due Thu 1 October 2026.
 - Validated Mon 1 June 2026, representations closing Tue 30 June 2026 (20 working days

@@ -181,7 +181,7 @@ PRIVATE = (
 
 
 def test_published_documents_hold_no_personal_data(live, world, workers, clock):
-    """STATUTE.md, publication duties: personal data is never published. The body's contact
+    """docs/law.md, publication duties: personal data is never published. The body's contact
     details are withheld from the public copy of a document that the body itself receives
     in full; a representer's name and contact details appear in nothing published."""
     public, body, officer = world.public, world.body, world.officer

@@ -1,7 +1,7 @@
 """The deadline sweep as the scheduler runs it: reminders at 10, 5 and 1 working days before
 each deadline, escalation once it is missed, and asset transfer non-determination.
 
-Reminder points are service targets, counted on the Scottish bank-holiday calendar (STATUTE.md:
+Reminder points are service targets, counted on the Scottish bank-holiday calendar (docs/law.md:
 bank-holiday calendars are for such targets, not for statutory periods). Statutory dates are
 counted under SSI 2017/39 reg 2. Every expected date is worked out by hand below.
 """

@@ -1,4 +1,4 @@
-"""Who may ask (ss.19, 20, 77, 80) and of whom (Schedules 2 and 3), as STATUTE.md states it."""
+"""Who may ask (ss.19, 20, 77, 80) and of whom (Schedules 2 and 3), as docs/law.md states it."""
 
 from __future__ import annotations
 

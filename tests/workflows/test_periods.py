@@ -1,4 +1,4 @@
-"""Worked examples of the counting rules in STATUTE.md's "Counting time" table.
+"""Worked examples of the counting rules in the "Counting time" table of docs/law.md.
 
 Every expected date below was counted by hand from the law (the comment beside each
 example shows the count); none was copied from the program's output.
