@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy import Select, exists, false, select
 
 from casework.models import Case, CommunityBody, User
+from workflows.machine import Workflow
 from workflows.rules import Party
 
 
@@ -47,6 +48,41 @@ def party_for(user: User | None, case: Case) -> Party | None:
     if user.role == Role.COMMUNITY and user.community_body_id == case.community_body_id:
         return Party.BODY
     return None
+
+
+# -- who may act: each is checked before the payload is read, so that whether a caller may
+# act never depends on what they sent (401 -> 404 -> 403 -> 422 -> 409).
+
+
+def may_take(workflow: Workflow, trigger: str, state: str, party: Party) -> bool:
+    """Whether `party` may take `trigger` on a case in `state`, whatever its payload.
+
+    Where the trigger is open in this state, only the parties it is open to may take it, as
+    `Workflow.select` decides. Where it is not open now, a party who takes it in another
+    state may (and then hears 409, once its payload is valid); anyone else may not (403).
+    """
+    actions = workflow.actions_for(trigger, state) or [
+        a for a in workflow.actions if a.trigger == trigger
+    ]
+    return any(a.party == party for a in actions)
+
+
+def may_make_requests(user: User | None) -> bool:
+    """A community body's members make requests; an administrator may for any body."""
+    return user is not None and user.role in (Role.COMMUNITY, Role.ADMIN)
+
+
+def may_register_bodies(user: User | None) -> bool:
+    return user is not None and user.role in (Role.COMMUNITY, Role.ADMIN)
+
+
+def may_edit_body(user: User | None, body: CommunityBody) -> bool:
+    return user is not None and (user.role == Role.ADMIN or user.community_body_id == body.id)
+
+
+def keeps_land_register(user: User | None) -> bool:
+    """An authority's officers and managers keep its register of land."""
+    return user is not None and user.role in AUTHORITY_ROLES
 
 
 def scope_bodies(query: Select, user: User | None) -> Select:

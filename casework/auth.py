@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from casework.access import AUTHORITY_ROLES, Role
 from casework.clock import now
-from casework.errors import Invalid
+from casework.errors import Invalid, Unauthorized
 from casework.models import ApiToken, Authority, CommunityBody, User
 
 _hasher = PasswordHasher()
@@ -42,6 +42,30 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def bearer_user(session: Session, header: str | None) -> User | None:
+    """The user an Authorization header names; None when there is no header (anonymous).
+
+    A header that does not name a valid, active token (unknown, revoked, malformed, of a
+    deactivated user, or another scheme) is Unauthorized, never anonymous: a client with a
+    broken token must hear so rather than see an empty list.
+    """
+    if header is None or not header.strip():
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise Unauthorized(
+            "Send the API token as 'Authorization: Bearer TOKEN'.", error="invalid_request"
+        )
+    token = token.strip()
+    user = user_for_token(session, token) if token and " " not in token else None
+    if user is None:
+        raise Unauthorized(
+            "The API token is not valid: it is unknown, revoked or malformed, or its user "
+            "is no longer active. Send a valid token, or no Authorization header at all."
+        )
+    return user
 
 
 def hash_password(password: str) -> str:

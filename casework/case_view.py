@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
-from casework.access import party_for
+from casework.access import Role, party_for
 from casework.commands import context_for
 from casework.kinds import kind_of
 from casework.kinds.asset_transfer import competing, freeze_statement, is_frozen, refused_on
@@ -85,12 +85,53 @@ def detail(case: Case, user: User | None, today: dt.date, law: Law) -> dict[str,
     if isinstance(case, ParticipationRequest):
         data.update(_participation(case))
     if isinstance(case, AssetTransferRequest):
-        data.update(_asset_transfer(case, party, today, law))
+        full = party is Party.AUTHORITY or (user is not None and user.role == Role.ADMIN)
+        data.update(_asset_transfer(case, party, today, law, sees_all_competing=full))
     return data
 
 
+def competing_view(
+    case: AssetTransferRequest, others: list[AssetTransferRequest], *, sees_all: bool
+) -> list[dict[str, Any]]:
+    """The other live requests for the case's land, as this reader may see them.
+
+    The authority's officers (and an admin) see every one in full, and so does the body
+    for its own other requests. Another body's request is shown to the body only once it
+    is public, that is once its public notice is published (SSI 2016/357 reg 7: the
+    notice date is set, and the request is on the register and open for representations),
+    and then only what the public sees of it: its reference, the body that made it and
+    the date of the notice. Before then, as the case itself, it is not the body's to see."""
+    out = []
+    for c in others:
+        entry = {
+            "reference": c.reference,
+            "community_body": c.community_body.name,
+            "notice_date": c.notice_date,
+        }
+        if sees_all or c.community_body_id == case.community_body_id:
+            entry.update(
+                state=c.state,
+                validation_date=c.validation_date,
+                priority=c.validation_date is not None
+                and (
+                    case.validation_date is None
+                    or c.validation_date < case.validation_date
+                    or (c.validation_date == case.validation_date and c.id < case.id)
+                ),
+            )
+        elif c.notice_date is None:
+            continue
+        out.append(entry)
+    return out
+
+
 def _asset_transfer(
-    case: AssetTransferRequest, party: Party | None, today: dt.date, law: Law
+    case: AssetTransferRequest,
+    party: Party | None,
+    today: dt.date,
+    law: Law,
+    *,
+    sees_all_competing: bool = False,
 ) -> dict[str, Any]:
     session = object_session(case)
     out: dict[str, Any] = {k: getattr(case, k) for k in kind_of(case).request_fields}
@@ -115,20 +156,7 @@ def _asset_transfer(
             "explanation": bar.explanation,
         }
     out["competing"] = (
-        [
-            {
-                "reference": c.reference,
-                "state": c.state,
-                "validation_date": c.validation_date,
-                "priority": c.validation_date is not None
-                and (
-                    case.validation_date is None
-                    or c.validation_date < case.validation_date
-                    or (c.validation_date == case.validation_date and c.id < case.id)
-                ),
-            }
-            for c in competing(session, case)
-        ]
+        competing_view(case, competing(session, case), sees_all=sees_all_competing)
         if session is not None
         else []
     )

@@ -224,6 +224,44 @@ def sweep() -> None:
     click.echo(f"{len(taken)} action(s) taken.")
 
 
+@main.group()
+def audit() -> None:
+    """The tamper-evident record: hash chains over each case's events, and daily anchors."""
+
+
+@audit.command("verify")
+@click.argument("reference", required=False)
+def audit_verify(reference: str | None) -> None:
+    """Recompute every chain (or one case's) and every anchor; name the first break."""
+    from casework.audit import verify
+    from casework.context import db as session
+
+    app = _app()
+    with app.app_context():
+        try:
+            breaks = verify(session(), reference)
+        except LookupError as exc:
+            _fail(str(exc))
+    for b in breaks:
+        click.echo(str(b))
+    if breaks:
+        raise SystemExit(1)
+    click.echo(f"The record of {reference or 'every case'} is intact.")
+
+
+@audit.command("anchor")
+def audit_anchor() -> None:
+    """Make today's anchor now (the scheduler makes it with the first sweep of the day)."""
+    from casework.audit import anchor
+    from casework.context import db as session
+    from casework.context import services
+
+    app = _app()
+    with app.app_context():
+        made = anchor(session(), services().clock.today())
+    click.echo(f"Anchor of {made.day}: {made.digest}" if made else "Today's anchor exists.")
+
+
 @main.command()
 def docs() -> None:
     """Regenerate the README's workflow diagrams and rule table from the code."""
@@ -261,6 +299,54 @@ def deadline(rule: str | None, start: str | None, with_additional_authorities: b
         _fail(str(exc))
     click.echo(result.due.isoformat())
     click.echo(result.explanation)
+
+
+def rotate_totp_secrets(session, keyring) -> int:
+    """Re-encrypt every stored one-time-code key with the keyring's newest key. Nothing is
+    written unless every one of them can be read (KeyringError otherwise)."""
+    from casework.models import User
+
+    users = session.scalars(select(User).where(User.totp_secret.is_not(None))).all()
+    rotated = [(user, keyring.rotate(user.totp_secret)) for user in users]
+    for user, token in rotated:
+        user.totp_secret = token
+    return len(rotated)
+
+
+@main.group()
+def keys() -> None:
+    """The keys that encrypt secrets at rest (CASEWORK_ENCRYPTION_KEYS, newest first)."""
+
+
+@keys.command("new")
+def keys_new() -> None:
+    """Print a new key, to put first in CASEWORK_ENCRYPTION_KEYS."""
+    from casework.crypto import new_key
+
+    click.echo(new_key())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored secret with the newest key; the older keys can then go."""
+    from casework.crypto import KeyringError, keyring_for
+    from casework.db import make_engine, make_sessionmaker
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            try:
+                count = rotate_totp_secrets(session, keyring_for(settings.encryption_keys))
+            except KeyringError as exc:
+                session.rollback()
+                _fail(f"{exc}; nothing was changed")
+            session.commit()
+    finally:
+        engine.dispose()
+    click.echo(f"Re-encrypted {count} one-time-code key(s) with the newest key.")
+    if len(settings.encryption_keys) > 1:
+        click.echo("The older keys can now be removed from CASEWORK_ENCRYPTION_KEYS.")
 
 
 extensions.call("cli", main)

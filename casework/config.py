@@ -52,6 +52,13 @@ class Settings:
     # X-Forwarded-For and -Proto are then trusted, so the sign-in limit counts real
     # addresses and HSTS is sent over HTTPS. 0 trusts no such header.
     trusted_proxies: int = 0
+    # The bearer token Prometheus sends for /metrics; unset, /metrics is not served.
+    metrics_token: str | None = None
+    # Fernet keys for secrets kept at rest (casework.crypto), newest first.
+    encryption_keys: tuple[str, ...] = ()
+    # Webhooks may be sent to loopback addresses (tests, a receiver on the same host); private,
+    # link-local and metadata addresses are refused whatever this says.
+    webhook_allow_loopback: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -100,6 +107,9 @@ class Settings:
             job_min_backoff_ms=_positive(env, "JOB_MIN_BACKOFF_MS", 2_000),
             job_max_backoff_ms=_positive(env, "JOB_MAX_BACKOFF_MS", 300_000),
             trusted_proxies=_count(env, "TRUSTED_PROXIES"),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            encryption_keys=_encryption_keys(env, instance),
+            webhook_allow_loopback=env.get("WEBHOOK_ALLOW_LOOPBACK", "") in {"1", "true"},
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings
@@ -146,3 +156,10 @@ def _instance_secret(instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def _encryption_keys(env: Mapping[str, str], instance: Path) -> tuple[str, ...]:
+    """CASEWORK_ENCRYPTION_KEYS, else a key kept in the instance folder (casework.crypto)."""
+    from casework.crypto import configured_keys
+
+    return configured_keys(env, instance)

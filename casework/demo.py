@@ -13,6 +13,7 @@ from sqlalchemy import select
 from casework.auth import create_user, issue_token
 from casework.commands import create_case, perform
 from casework.context import db, services
+from casework.crypto import keyring_for
 from casework.eventlog import Actor
 from casework.models import Authority, CommunityBody, LandEntry, User
 from casework.models.land import import_key
@@ -138,7 +139,7 @@ def _seed(session) -> None:
         authority=authorities["FIFE"],
         password=DEMO_PASSWORD,
     )
-    manager.totp_secret = DEMO_TOTP_SECRET
+    manager.totp_secret = keyring_for(svc.settings.encryption_keys).encrypt(DEMO_TOTP_SECRET)
     create_user(
         session,
         email="officer@highland.example",

@@ -20,6 +20,9 @@ from casework.errors import Conflict, Invalid
 from casework.eventlog import Actor, record
 from casework.models import Case, Document
 
+# Control characters (C0 but tab, CR and LF; DEL; C1): never in a document's text metadata.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_CASE = 30
 
@@ -99,13 +102,20 @@ def attach(
     content_type = detect(content) if content else None
     if content and not errors and content_type is None:
         errors.append(f"The file must be a {ALLOWED_SUMMARY}.")
+    problems = {}
     if len(description) > 300:
-        errors.append("Keep the description under 300 characters.")
+        problems["description"] = ["Keep the description under 300 characters."]
+    elif CONTROL.search(description):
+        problems["description"] = [
+            "The description may not contain control characters (such as NUL)."
+        ]
     count = session.query(Document).filter(Document.case_id == case.id).count()
     if count >= MAX_PER_CASE:
         errors.append(f"A case can have at most {MAX_PER_CASE} documents.")
     if errors:
-        raise Invalid({"file": errors})
+        problems["file"] = errors
+    if problems:
+        raise Invalid(problems)
     assert content_type is not None
     document = Document(
         case_id=case.id,

@@ -8,11 +8,26 @@ from typing import Any
 class ServiceError(Exception):
     status = 500
     title = "Error"
+    headers: dict[str, str] = {}  # sent with the reply, e.g. a WWW-Authenticate challenge
 
     def __init__(self, detail: str, **extra: Any):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+
+class Unauthorized(ServiceError):
+    """An Authorization header that names no valid, active token (RFC 6750 s.3.1).
+
+    Sending no header at all is not this: that caller is anonymous.
+    """
+
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str, error: str = "invalid_token"):
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": f'Bearer realm="casework", error="{error}"'}
 
 
 class NotFound(ServiceError):

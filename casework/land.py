@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,13 +204,37 @@ class ImportResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+# Control characters other than tab, CR and LF: PostgreSQL text cannot hold NUL, and none
+# of them belongs in a register of land (C0, DEL and C1).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def refuse_control_characters(text: str) -> None:
+    """A file with a control character in it is refused whole, naming the line (counted as
+    a text editor counts them, from 1), so nothing half-imported is left behind."""
+    found = CONTROL.search(text)
+    if found:
+        line = len(re.findall(r"\r\n|\r|\n", text[: found.start()])) + 1
+        raise Invalid(
+            {
+                "file": [
+                    f"The file has a control character (U+{ord(found.group()):04X}) on line "
+                    f"{line}; only tab and line breaks may be used. Remove it and import the "
+                    "file again."
+                ]
+            }
+        )
+
+
 def import_csv(session: Session, stream: io.TextIOBase, user: User | None) -> ImportResult:
     """Import rows into the officer's register. A bad row is reported with its row number
     (the header is row 1, as in a spreadsheet) and does not stop the good ones; a second run of the same file
     changes nothing, because rows are matched on the UPRN, or on the name and address."""
     user = _officer(user)
     result = ImportResult()
-    rows = csv.reader(stream)
+    text = stream.read()
+    refuse_control_characters(text)
+    rows = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(rows, [])]
     if "name" not in header or "tenure" not in header:
         raise Invalid(

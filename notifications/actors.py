@@ -51,12 +51,15 @@ def deliver_webhook(event_id: int, subscriber: str) -> None:
 @dramatiq.actor(queue_name="outbox", max_retries=3)
 def sweep_deadlines() -> None:
     """Statutory system actions, reminders and escalations for deadlines reached today
-    (the sweep logs what it did)."""
+    (the sweep logs what it did), and the day's anchor of the event log."""
+    from casework.audit import anchor
     from notifications.reminders import sweep
     from notifications.runtime import current
 
     rt = current()
     sweep(rt.sessions, rt.clock.today(), rt.law, rt.settings.reminder_offsets)
+    with rt.sessions() as session:  # once a day: fix every chain's latest hash
+        anchor(session, rt.clock.today())
 
 
 ALL = (relay_outbox, deliver, deliver_webhook, sweep_deadlines)

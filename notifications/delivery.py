@@ -4,6 +4,9 @@ The outbox row is locked while the work is done and marked done in the same tran
 so a redelivered message finds it done and does nothing. Email is the exception that SMTP
 forces: a server's acceptance cannot be rolled back, so each message's proof of service
 is committed the moment it is accepted, and a redelivery skips whoever was served.
+Webhooks hold no lock or transaction across their HTTP request at all (on SQLite that would
+stop the whole service): `webhooks.consume` logs each attempt, and marks the row done if it
+succeeded, in one transaction after the request.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ MAIL = Actor.system("mail")
 
 def consume(event_id: int, subscriber: str) -> str:
     rt = current()
+    if subscriber.startswith("webhook:"):
+        # A webhook holds no lock or transaction across its HTTP request: see webhooks.consume.
+        return webhooks.consume(rt, event_id, subscriber)
     with rt.sessions() as session:
         row = session.scalar(
             select(EventOutbox)
@@ -53,8 +59,6 @@ def consume(event_id: int, subscriber: str) -> str:
             send_email(session, event, rt)
         elif subscriber == "register":
             publish.publish(session, event)
-        elif subscriber.startswith("webhook:"):
-            webhooks.deliver(session, event, int(subscriber.split(":", 1)[1]), rt)
         else:
             raise ValueError(f"unknown subscriber {subscriber}")
         if row.done_at is None:
@@ -71,6 +75,8 @@ def send_email(session: Session, event: Event, rt: Runtime) -> None:
         _send_deadline(session, event, rt)
     elif event.type == "account.password_reset_requested":
         _send_password_reset(session, event, rt)
+    elif event.type in ("account.sign_up_requested", "account.sign_up_attempted"):
+        _send_sign_up(session, event, rt)
 
 
 def _case_url(rt: Runtime, case: Case) -> str:
@@ -213,6 +219,35 @@ def _send_password_reset(session: Session, event: Event, rt: Runtime) -> None:
         "password_reset",
         {"name": user.name or user.email, "link": link, "hours": RESET_MAX_AGE // 3600},
     )
+
+
+def _send_sign_up(session: Session, event: Event, rt: Runtime) -> None:
+    """A new address gets the link that finishes its account, made here so it is never
+    stored; the owner of an address that has an account is told someone tried instead."""
+    from casework.web.accounts import SIGN_UP_MAX_AGE, sign_up_token
+
+    base, p = rt.settings.base_url, event.payload
+    if event.type == "account.sign_up_requested":
+        token = sign_up_token(p["email"], p.get("name", ""), rt.settings.secret_key)
+        subject = "Finish creating your account for community empowerment requests"
+        to, template = p["email"], "sign_up_confirm"
+        # No name: it was typed by whoever asked, and this goes to an address not yet proven.
+        context = {
+            "link": f"{base}/sign-up/finish/{token}",
+            "hours": SIGN_UP_MAX_AGE // 3600,
+        }
+    else:
+        user = session.get(User, p.get("user_id"))
+        if user is None or not user.active:
+            return
+        subject = "Someone tried to create an account with your address"
+        to, template = user.email, "sign_up_attempted"
+        context = {
+            "name": user.name or user.email,
+            "sign_in": f"{base}/sign-in",
+            "forgot": f"{base}/password/forgot",
+        }
+    _deliver(session, rt, event, None, [to], subject, template, context)
 
 
 def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:

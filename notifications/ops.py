@@ -1,11 +1,18 @@
-"""/healthz and /metrics (Prometheus text format)."""
+"""/healthz and /metrics (Prometheus text format).
+
+/healthz stays open for a load balancer. /metrics is for the operator's scraper only: it
+needs `Authorization: Bearer <METRICS_TOKEN>`, and with no METRICS_TOKEN set it is not
+served at all (404).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+import hmac
+
+from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import and_, func, select, text
 
-from casework.context import db, today
+from casework.context import db, services, today
 from casework.models import DeadlineRow
 from notifications.broker import ping, queue_depths
 from notifications.models import EventOutbox, FailedJob
@@ -38,8 +45,26 @@ def _gauge(name: str, help_text: str, samples: list[tuple[str, float]]) -> list[
     return lines
 
 
+def _scraper_allowed(token: str) -> bool:
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    # Compared as bytes: compare_digest refuses non-ASCII str, and a header may carry any.
+    return hmac.compare_digest(sent.strip().encode(), token.encode())
+
+
 @blp.get("/metrics")
 def metrics():
+    token = services().settings.metrics_token
+    if not token:
+        abort(404)
+    if not _scraper_allowed(token):
+        return Response(
+            "A bearer token is needed for /metrics.\n",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     session = db()
     backlog = session.scalar(
         select(func.count())

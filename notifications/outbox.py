@@ -16,7 +16,13 @@ from casework.clock import now
 from casework.models import Case, Event
 from notifications.models import EventOutbox, Webhook
 
-EMAIL_EVENTS = ("deadline.reminder", "deadline.overdue", "account.password_reset_requested")
+EMAIL_EVENTS = (
+    "deadline.reminder",
+    "deadline.overdue",
+    "account.password_reset_requested",
+    "account.sign_up_requested",
+    "account.sign_up_attempted",
+)
 
 
 def subscribers(event: Event, webhooks: list[int]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from flask_smorest import Api
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -91,7 +91,18 @@ def init_api(app: Flask) -> ProblemApi:
             from casework.web import error_page
 
             return error_page(exc.status, exc.detail)
-        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+        response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+        response.headers.update(exc.headers)
+        return response
+
+    @app.before_request
+    def _authenticate():
+        """On the API, a bad token is a 401, not an anonymous caller (RFC 6750 s.3.1)."""
+        if request.path.startswith("/api/"):
+            from casework.auth import bearer_user
+            from casework.context import db
+
+            g.user = bearer_user(db(), request.headers.get("Authorization"))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -109,6 +120,7 @@ def init_api(app: Flask) -> ProblemApi:
 
     from casework.api import (
         assignment,
+        audit,
         authorities,
         bodies,
         cases,
@@ -127,6 +139,7 @@ def init_api(app: Flask) -> ProblemApi:
         land,
         representations,
         register,
+        audit,
     ):
         api.register_blueprint(module.blp)
     # Registered as plain JSON Schema: one class may serve several actions, and the

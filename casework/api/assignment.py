@@ -6,11 +6,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from casework import assignment
+from casework.access import party_for
 from casework.api import json_body, load
 from casework.api.cases import SECURED, case_response, expected_version, load_case
 from casework.context import commit, current_user, db
+from casework.errors import Forbidden
 from casework.eventlog import Actor
 from casework.schemas.cases import CaseSchema
+from workflows.rules import Party
 
 blp = Blueprint(
     "assignment", __name__, url_prefix="/api/v1/cases", description="Who is working on a case"
@@ -33,6 +36,8 @@ class AssigneeSchema(Schema):
 def assign(reference: str):
     """Assign the case (officers and managers of its authority)."""
     case = load_case(reference)
+    if party_for(current_user(), case) is not Party.AUTHORITY:
+        raise Forbidden("Only the officers and managers of the case's authority can assign it.")
     data = load(AssigneeSchema(), json_body())
     assignment.assign(
         db(),

@@ -7,10 +7,10 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from casework import bodies as body_commands
-from casework.access import scope_bodies
+from casework.access import may_edit_body, may_register_bodies, scope_bodies
 from casework.api import json_body, load
 from casework.context import commit, current_user, db, law
-from casework.errors import NotFound
+from casework.errors import Forbidden, NotFound
 from casework.models import CommunityBody
 from casework.schemas.bodies import CommunityBodySchema, EligibilityResultSchema
 
@@ -40,6 +40,8 @@ class Bodies(MethodView):
     @blp.response(201, CommunityBodySchema)
     def post(self):
         """Register a community body. The member who registers it joins it."""
+        if not may_register_bodies(current_user()):
+            raise Forbidden("Only an administrator or a community member can register a body.")
         data = load(CommunityBodySchema(), json_body())
         body = body_commands.create_body(db(), data, current_user())
         commit()
@@ -62,6 +64,8 @@ class Body(MethodView):
     def patch(self, body_id: int):
         """Update the body's details or constitution."""
         body = visible_body(body_id)
+        if not may_edit_body(current_user(), body):
+            raise Forbidden("Only the body's own members can change its details.")
         data = load(CommunityBodySchema(), json_body(), partial=True)
         body_commands.update_body(db(), body, data, current_user())
         commit()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
@@ -11,17 +14,23 @@ from marshmallow import Schema
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import joinedload
 
-from casework import case_view, commands
-from casework.access import party_for, scope_cases, scope_notices
+from casework import as_of, case_view, commands
+from casework.access import may_make_requests, may_take, party_for, scope_cases, scope_notices
 from casework.api import json_body, load
 from casework.api.pagination import paginate
 from casework.context import commit, current_user, db, law, today
 from casework.errors import Forbidden, Invalid, NotFound
 from casework.eventlog import Actor
-from casework.kinds import KINDS
+from casework.kinds import KINDS, kind_of
 from casework.models import Case, DeadlineRow, Event, Notice, User
 from casework.schemas import registry
-from casework.schemas.cases import CasePageSchema, CaseQuerySchema, CaseSchema
+from casework.schemas.cases import (
+    AsOfQuery,
+    CaseAsOfSchema,
+    CasePageSchema,
+    CaseQuerySchema,
+    CaseSchema,
+)
 from casework.schemas.common import (
     EventSchema,
     NoticeSchema,
@@ -41,7 +50,10 @@ SECURED = [{"bearer": []}]
 
 def payload_components() -> dict[str, type[Schema]]:
     """The input schemas the OpenAPI document refers to by name; init_api registers them."""
-    out = {s.__name__.removesuffix("Schema"): s for s in registry.CREATE.values()}
+    out = {
+        s.__name__.removesuffix("Schema"): s
+        for s in (*registry.CREATE.values(), *registry.UPDATE.values())
+    }
     for kind, actions in registry.ACTIONS.items():
         out.update({f"{kind}.{action}": schema for action, schema in actions.items()})
     return out
@@ -52,6 +64,18 @@ def load_case(reference: str) -> Case:
     if case is None:
         raise NotFound(f"There is no case {reference} that you can see.")
     return case
+
+
+def case_first(view: Callable) -> Callable:
+    """Put above @blp.arguments: a case the caller may not see is a 404 before
+    flask-smorest reads the query, whose errors would otherwise come first as a 422."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any):
+        load_case(kwargs["reference"])
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def expected_version() -> int | None:
@@ -146,14 +170,16 @@ class Cases(MethodView):
     @blp.response(201, CaseSchema)
     def post(self):
         """Start a request as a draft. The reference is fixed now, e.g. PR-FIFE-2026-0001."""
+        user = current_user()
+        if user is None:
+            raise NotFound("Sign in to make a request.")
+        if not may_make_requests(user):
+            raise Forbidden("Only a community body's own members can make a request.")
         data = json_body() or {}
         kind = data.get("kind") if isinstance(data, dict) else None
         if kind not in registry.CREATE:
             raise Invalid({"kind": [f"Choose one of: {', '.join(registry.CREATE)}."]})
         payload = load(registry.CREATE[kind](), data)
-        user = current_user()
-        if user is None:
-            raise NotFound("Sign in to make a request.")
         case = commands.create_case(db(), kind, payload, Actor.of(user), today=today())
         commit()
         return case_response(case, 201)
@@ -161,13 +187,47 @@ class Cases(MethodView):
 
 @blp.route("/<reference>")
 class CaseResource(MethodView):
-    @blp.doc(security=SECURED)
+    @blp.doc(
+        security=SECURED,
+        parameters=[
+            {
+                "in": "query",
+                "name": "as_of",
+                "required": False,
+                "schema": {"type": "string", "format": "date"},
+                "description": "the case as it stood at the end of this day, rebuilt from its "
+                "events: state, deadlines, notices and timeline (a CaseAsOf)",
+            }
+        ],
+    )
     @blp.response(200, CaseSchema)
     def get(self, reference: str):
         """A case, with its deadlines explained and the actions open to you now."""
-        return case_response(load_case(reference))
+        case = load_case(reference)
+        if "as_of" not in request.args:
+            return case_response(case)
+        day = load(AsOfQuery(), {"as_of": request.args.get("as_of")})["as_of"]
+        return Response(
+            CaseAsOfSchema().dumps(as_of.view(db(), case, day, current_user())),
+            mimetype="application/json",
+        )
 
-    @blp.doc(security=SECURED)
+    @blp.doc(
+        security=SECURED,
+        requestBody={
+            "description": "Only the fields to change.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": f"#/components/schemas/{s.__name__.removesuffix('Schema')}"}
+                            for s in registry.UPDATE.values()
+                        ]
+                    }
+                }
+            },
+        },
+    )
     @blp.response(200, CaseSchema)
     def patch(self, reference: str):
         """Edit a draft. Send If-Match with the version you read to guard against overwrites."""
@@ -218,6 +278,9 @@ def act(reference: str, action: str):
     party = party_for(user, case)
     if party is None:
         raise Forbidden("You can read this case but not act on it.")
+    # Who may act is settled before the payload is read: the same 403 whatever was sent.
+    if not may_take(kind_of(case).workflow, action, case.state, party):
+        raise Forbidden(f"'{action}' is not an action you can take on this case.")
     schema = schemas[action]()
     payload = fill_today(schema, load(schema, json_body()), today())
     commands.perform(
@@ -237,13 +300,18 @@ def act(reference: str, action: str):
 
 @blp.route("/<reference>/events")
 @blp.doc(security=SECURED)
+@case_first
 @blp.arguments(PageSchema, location="query")
 @blp.response(200, EventSchema(many=True))
 def events(args, reference: str):
-    """The case's timeline, oldest first."""
+    """The case's timeline, oldest first, as the caller may see it: a community body does
+    not see the addresses notices went to, nor anyone's contact details."""
+    from casework import event_view
+
     case = load_case(reference)
     query = select(Event).where(Event.case_id == case.id).order_by(Event.id)
-    return paginate(db(), query, args["page"], args["page_size"])["items"]
+    rows = paginate(db(), query, args["page"], args["page_size"])["items"]
+    return event_view.visible_events(rows, event_view.reader_for(current_user(), case), case)
 
 
 @blp.route("/<reference>/notices")

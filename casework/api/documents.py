@@ -13,7 +13,7 @@ from casework import documents
 from casework.access import party_for
 from casework.api.cases import SECURED, load_case
 from casework.context import commit, current_user, db
-from casework.errors import Invalid, NotFound
+from casework.errors import Forbidden, Invalid, NotFound
 from casework.eventlog import Actor
 from casework.models import Case, Document
 
@@ -65,8 +65,10 @@ def download(row: Document) -> Response:
 
 def upload(case: Case) -> Document:
     """Attach the uploaded `file` to the case, as its body or its authority."""
-    if party_for(current_user(), case) is None or current_user() is None:
+    if current_user() is None:  # load_case has already hidden every case from the public
         raise NotFound(f"There is no case {case.reference} that you can see.")
+    if party_for(current_user(), case) is None:
+        raise Forbidden("You can read this case but not add documents to it.")
     sent = request.files.get("file")
     if sent is None:
         raise Invalid({"file": ["Send the file as multipart/form-data in the field 'file'."]})

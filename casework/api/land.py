@@ -10,10 +10,11 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from casework import land as register
+from casework.access import keeps_land_register
 from casework.api import json_body, load
 from casework.api.pagination import paginate
 from casework.context import commit, current_user, db, today
-from casework.errors import Invalid, NotFound
+from casework.errors import Forbidden, Invalid, NotFound
 from casework.models import LandEntry
 from casework.schemas.land import ImportResultSchema, LandQuerySchema, LandSchema
 
@@ -25,6 +26,20 @@ blp = Blueprint(
 )
 SECURED = [{"bearer": []}]
 MAX_CSV = 20 * 1024 * 1024
+
+
+def officer_only() -> None:
+    """Checked before anything sent is read: the same 403 whatever the payload."""
+    if not keeps_land_register(current_user()):
+        raise Forbidden("Only an authority's officers can change its register of land.")
+
+
+def editable(entry_id: int) -> LandEntry:
+    """An entry of the caller's own register: 404 if there is no such entry, then 403 for
+    a caller who keeps no register, then 404 for another authority's entry."""
+    if db().get(LandEntry, entry_id) is None:
+        raise NotFound("There is no such entry on the register of land.")
+    return register.editable(db(), entry_id, current_user())
 
 
 @blp.route("")
@@ -51,6 +66,7 @@ class Land(MethodView):
     @blp.response(201, LandSchema)
     def post(self):
         """Add an entry to your authority's register."""
+        officer_only()
         data = load(LandSchema(), json_body())
         entry = register.create(db(), data, current_user())
         commit()
@@ -73,7 +89,7 @@ class LandItem(MethodView):
     @blp.response(200, LandSchema)
     def patch(self, entry_id: int):
         """Edit an entry on your authority's register."""
-        entry = register.editable(db(), entry_id, current_user())
+        entry = editable(entry_id)
         data = load(LandSchema(), json_body(), partial=True)
         register.update(db(), entry, data, current_user())
         commit()
@@ -85,7 +101,7 @@ class LandItem(MethodView):
 @blp.response(200, LandSchema)
 def retire(entry_id: int):
     """Take land off the register. Refused (409) while a request freezes it (s.84)."""
-    entry = register.editable(db(), entry_id, current_user())
+    entry = editable(entry_id)
     register.retire(db(), entry, current_user(), today())
     commit()
     return register.with_freeze(db(), [entry])[0]
@@ -112,6 +128,7 @@ def import_csv(_args=None):
     address, uprn, description, latitude and longitude, or location (GeoJSON text). Bad
     rows are reported by row number and the good rows are kept; importing the same file
     again creates no duplicates."""
+    officer_only()
     if request.content_length and request.content_length > MAX_CSV:
         raise Invalid({"file": [f"The file is larger than {MAX_CSV // 1024 // 1024} MB."]})
     upload = request.files.get("file")

@@ -17,7 +17,7 @@ from casework.models.cases import (
 from casework.models.documents import Document
 from casework.models.land import LandEntry
 from casework.models.parties import ApiToken, Authority, CommunityBody, User
-from casework.models.records import Event, Notice
+from casework.models.records import AuditAnchor, Event, Notice
 from casework.models.register import RegisterRecord
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ApiToken",
     "Application",
     "AssetTransferRequest",
+    "AuditAnchor",
     "Authority",
     "Base",
     "Case",

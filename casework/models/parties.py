@@ -72,7 +72,8 @@ class User(Base):
         ForeignKey("community_bodies.id"), index=True
     )
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The one-time-code key, encrypted (a Fernet token, casework.crypto): never the clear key.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
     # The last 30-second step a one-time code was accepted for: a code works only once.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -25,6 +25,24 @@ class Event(Base):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(300))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The tamper-evident chain (workflows/audit.py): this event's hash, over its content and
+    # the previous event's hash in its case's chain.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """One digest a day over every chain's latest hash, published on the register, so the
+    record as it stood that day cannot be rewritten unnoticed."""
+
+    __tablename__ = "audit_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    up_to_event_id: Mapped[int] = mapped_column(BigId)
+    chains: Mapped[int] = mapped_column()
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
 
 
 class Notice(Base):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from casework.schemas.common import TODAY, CorrectReceipt, Receipt, text
+from casework.schemas.common import TODAY, CorrectReceipt, Receipt, id_field, text
 from casework.schemas.participation import Empty, RequestMissingItems, Withdraw
 from workflows import asset_transfer as atr
 
 
 class RequestFields(Schema):
-    land = fields.Integer(
+    land = id_field(
         allow_none=True, metadata={"description": "the id of an entry in the register of land"}
     )
     land_description = text(
@@ -28,7 +28,9 @@ class RequestFields(Schema):
 class CreateAssetTransferRequest(RequestFields):
     kind = fields.String(required=True, validate=validate.Equal(atr.KIND))
     authority = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    community_body = fields.Integer()
+    community_body = id_field(
+        metadata={"description": "defaults to the signed-in member's own body"}
+    )
     transfer_type = fields.String(required=True, validate=validate.OneOf(list(atr.TRANSFER_TYPES)))
 
 
@@ -57,7 +59,7 @@ class ValidateAsset(Receipt):
 
 
 class LinkLand(Schema):
-    land = fields.Integer(required=True)
+    land = id_field(required=True)
 
 
 class OwnerOrOccupier(Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import Schema, fields, validate
 
 from casework.schemas.common import (
@@ -9,6 +11,8 @@ from casework.schemas.common import (
     AuthoritySchema,
     DeadlineSchema,
     DecisionSchema,
+    EventSchema,
+    NoticeSummarySchema,
     PageSchema,
 )
 from workflows import asset_transfer as atr
@@ -124,7 +128,12 @@ class ApplicationOut(Schema):
 
 
 class CompetingOut(Schema):
+    """Another live request for the same land. Another body's request is listed for a body
+    only once its public notice is published, with only the first three fields."""
+
     reference = fields.String()
+    community_body = fields.String(metadata={"description": "the body that made it"})
+    notice_date = fields.Date(allow_none=True, metadata={"description": "of its public notice"})
     state = fields.String()
     validation_date = fields.Date(allow_none=True)
     priority = fields.Boolean(metadata={"description": "validated earlier than this request"})
@@ -189,3 +198,49 @@ class AssetTransferCaseSchema(CaseSchema):
     representations = fields.List(fields.Nested(RepresentationOut))
     applications = fields.List(fields.Nested(ApplicationOut))
     position = fields.Nested(PositionOut)
+
+
+class AsOf(fields.Field):
+    """A day (YYYY-MM-DD: its end, in Scotland) or an instant (an ISO 8601 date and time)."""
+
+    default_error_messages = {"invalid": "Give a day as YYYY-MM-DD, or a date and time."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise self.make_error("invalid") from None
+        try:
+            instant = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if instant.tzinfo is None:
+            raise self.make_error("invalid")
+        return instant
+
+
+class AsOfQuery(Schema):
+    as_of = AsOf(required=True, metadata={"description": "YYYY-MM-DD, or an ISO 8601 instant"})
+
+
+class DeadlineAsOf(Schema):
+    rule = fields.String()
+    key = fields.String()
+    start_date = fields.Date()
+    due_date = fields.Date()
+    status = fields.String(metadata={"description": "as it stood at the end of the day"})
+    explanation = fields.String()
+
+
+class CaseAsOfSchema(Schema):
+    """A case as it stood at the end of a day, rebuilt from its events alone."""
+
+    reference = fields.String()
+    kind = fields.String()
+    as_of = fields.String(metadata={"description": "the day or instant asked for"})
+    state = fields.String()
+    state_label = fields.String()
+    deadlines = fields.List(fields.Nested(DeadlineAsOf))
+    notices = fields.List(fields.Nested(NoticeSummarySchema))
+    events = fields.List(fields.Nested(EventSchema))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import numbers
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
@@ -18,6 +20,34 @@ def fill_today(schema: Schema, payload: dict[str, Any], today: dt.date) -> dict[
         if field.metadata.get("default") == "today" and payload.get(name) is None:
             payload[name] = today
     return payload
+
+
+# The largest id the database holds (a 32-bit integer column, on PostgreSQL and SQLite).
+MAX_ID = 2**31 - 1
+
+
+class Id(fields.Integer):
+    """A whole number, given as a JSON number or as digits (as the pages' forms send it);
+    never a fraction, a boolean or a float that happens to be whole."""
+
+    def _validated(self, value):
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,40}", value.strip()):
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """An id of a row, given in a body or a query: a whole number the database can hold, so
+    a huge or negative number is a 422 naming the field, not an overflow in the database.
+    Every id in the schemas is one of these."""
+    return Id(
+        validate=validate.Range(
+            min=1, max=MAX_ID, error="Give the id of an existing record (a whole number)."
+        ),
+        **kwargs,
+    )
 
 
 def text(max_length: int = 20000, *, min_length: int | None = None, **kwargs) -> fields.String:

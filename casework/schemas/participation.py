@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from casework.schemas.common import TODAY, CorrectReceipt, Receipt, text
+from casework.schemas.common import TODAY, CorrectReceipt, Receipt, id_field, text
 from workflows import participation as pr
 
 
@@ -25,7 +25,7 @@ class RequestFields(Schema):
 class CreateParticipationRequest(RequestFields):
     kind = fields.String(required=True, validate=validate.Equal(pr.KIND))
     authority = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    community_body = fields.Integer(
+    community_body = id_field(
         metadata={"description": "defaults to the signed-in member's own body"}
     )
 

@@ -2,7 +2,9 @@
 
 Managers must use one-time codes; officers and community members may. Sign-in is
 rate-limited per email and per address, and says the same thing whether the email or the
-password was wrong.
+password was wrong. Signing up, too, says the same thing whether or not the address has an
+account ("Check your email"): the account is made only when the link emailed to a new
+address is followed, and the owner of an address that has one is told by email instead.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from casework.auth import (
     user_for_reset_token,
 )
 from casework.context import commit, db, services
-from casework.errors import Invalid
+from casework.errors import Conflict, Invalid
 from casework.eventlog import Actor, record
 from casework.models import User
 from casework.web import forms
@@ -35,23 +37,28 @@ from casework.web.security import client_ip, record_attempt, sign_in_blocked
 from casework.web.session import (
     hold_for_code,
     home_for,
+    keyring,
     pending_user,
     safe_next,
     sign_in,
     sign_out,
     signed_in,
+    totp_key,
 )
 
 bp = Blueprint("accounts", __name__)
 ISSUER = "Community empowerment casework"
 WRONG = "The email address or password is not right."
 RESET = "password_reset"
+SIGN_UP = "sign_up"
+SIGN_UP_SALT = "casework-sign-up"
+SIGN_UP_MAX_AGE = 24 * 3600
 
 
 def accept_code(user: User, code: str, secret: str | None = None) -> str | None:
     """Check a one-time code, and use it up: each 30-second step's code works once.
     Returns what is wrong, or None when the code is accepted."""
-    totp = pyotp.TOTP(secret or user.totp_secret)
+    totp = pyotp.TOTP(secret or totp_key(user))
     now = time.time()
     for drift in (0, -1, 1):  # this step, or one either side for a slow clock
         at = now + drift * totp.interval
@@ -94,7 +101,6 @@ class ReplaceCodeSchema(Schema):
 class SignUpSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(required=True)
-    password = fields.String(required=True, validate=validate.Length(max=200))
 
 
 class EmailSchema(Schema):
@@ -193,29 +199,84 @@ def sign_out_page():
 
 @bp.route("/sign-up", methods=["GET", "POST"])
 def sign_up():
+    """The same answer whether or not the address has an account: no account is made and
+    no one is signed in here. A new address is sent a link to finish its account; the
+    owner of an address that has one is told that someone tried (both by the pipeline)."""
     title = "Create an account for your community body"
     if request.method == "GET":
         return _form_page("web/accounts/sign_up.html", title, SignUpSchema())
     data, problem = _load(SignUpSchema())
-    if not problem:
-        issues = password_problems(data["password"], data["email"])
-        if issues:
-            problem = Problem({"password": " ".join(issues)})
-    if not problem:
-        try:
-            user = create_user(
-                db(),
-                email=data["email"],
-                role="community",
-                name=data["name"].strip(),
-                password=data["password"],
-            )
-            record(db(), None, "account.created", Actor.of(user), {"user_id": user.id})
-            commit()
-        except Invalid as exc:
-            problem = forms.problem_from(exc)
     if problem:
         return _form_page("web/accounts/sign_up.html", title, SignUpSchema(), problem)
+    email, name, ip = data["email"].strip().lower(), data["name"].strip(), client_ip()
+    session = db()
+    if sign_in_blocked(session, email, ip, SIGN_UP):
+        problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
+        return _form_page("web/accounts/sign_up.html", title, SignUpSchema(), problem)
+    owner = session.scalar(select(User).where(User.email == email))
+    record_attempt(session, email, ip, False, SIGN_UP)  # counts towards its limit
+    if owner is None:
+        # The link is made by the pipeline when the email is sent, so it is never stored.
+        payload = {"email": email, "name": name}
+        record(session, None, "account.sign_up_requested", Actor("member of the public"), payload)
+    else:
+        record(session, None, "account.sign_up_attempted", Actor.of(owner), {"user_id": owner.id})
+    session.commit()
+    return page("web/accounts/sign_up_sent.html", "Check your email", email=email)
+
+
+def sign_up_token(email: str, name: str, secret_key: str) -> str:
+    """A signed link token that finishes the sign-up of `email`; it holds no secret."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret_key, salt=SIGN_UP_SALT).dumps({"e": email, "n": name})
+
+
+def _sign_up_details(token: str) -> dict | None:
+    """The address and name of a good link whose address has no account yet."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    serializer = URLSafeTimedSerializer(services().settings.secret_key, salt=SIGN_UP_SALT)
+    try:
+        data = serializer.loads(token, max_age=SIGN_UP_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+        return None
+    if db().scalar(select(User.id).where(User.email == data["e"])) is not None:
+        return None  # used already, or the address has an account by now
+    return {"email": data["e"], "name": str(data.get("n") or "")}
+
+
+@bp.route("/sign-up/finish/<token>", methods=["GET", "POST"])
+def finish_sign_up(token: str):
+    title = "Finish creating your account"
+    details = _sign_up_details(token)
+    if details is None:
+        return page("web/accounts/sign_up_expired.html", "This link has expired", status=404)
+    email = details["email"]
+    if request.method == "GET":
+        return _form_page(
+            "web/accounts/sign_up_finish.html", title, NewPasswordSchema(), email=email
+        )
+    data, problem = _load(NewPasswordSchema())
+    if not problem:
+        issues = password_problems(data["password"], email)
+        if issues:
+            problem = Problem({"password": " ".join(issues)})
+    if problem:
+        return _form_page(
+            "web/accounts/sign_up_finish.html", title, NewPasswordSchema(), problem, email=email
+        )
+    try:
+        user = create_user(
+            db(), email=email, role="community", name=details["name"], password=data["password"]
+        )
+        record(db(), None, "account.created", Actor.of(user), {"user_id": user.id})
+        commit()
+    except (Invalid, Conflict):
+        db().rollback()  # the same link, followed twice at once
+        return page("web/accounts/sign_up_expired.html", "This link has expired", status=404)
     sign_in(user)
     flash("Your account is ready. Now tell us about your organisation.", "success")
     return redirect(url_for("profile.organisation"))
@@ -309,7 +370,7 @@ def two_factor():
     if problem:
         db().rollback()
         return _form_page("web/accounts/two_factor.html", title, schema, problem, **ctx)
-    user.totp_secret = secret
+    user.totp_secret = keyring().encrypt(secret)  # kept encrypted, never in clear
     record(db(), None, "account.totp_enabled", Actor.of(user), {"user_id": user.id})
     commit()
     cookie.pop("totp_setup", None)

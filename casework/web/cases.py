@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from sqlalchemy import func, select
 
-from casework import assignment, case_view, commands, documents
+from casework import assignment, case_view, commands, documents, event_view
 from casework.access import party_for, scope_cases, scope_notices
 from casework.api import load
 from casework.api.documents import document_of, download
@@ -77,20 +77,21 @@ def _party(case: Case) -> Party:
     return party
 
 
-def _event_label(event: Event, workflow) -> str:
-    p = event.payload or {}
-    if event.type == "notice.issued":
+def _event_label(event: dict[str, Any], workflow) -> str:
+    """The timeline's words for an event, from what this reader may see of it."""
+    p = event["payload"] or {}
+    if event["type"] == "notice.issued":
         kind = workflow.notices.get(p.get("kind"))
         return f"Notice issued: {kind.title if kind else p.get('kind')}, to {p.get('recipient')}"
-    if event.type.startswith("deadline.") and p.get("rule"):
-        label = EVENT_LABELS.get(event.type, event.type)
+    if event["type"].startswith("deadline.") and p.get("rule"):
+        label = EVENT_LABELS.get(event["type"], event["type"])
         due = f", due {p['due_date']}" if p.get("due_date") else ""
         return f"{label}: {law().rulebook.rule(p['rule']).title}{due}"
-    if event.type.startswith("action."):
-        trigger = event.type.removeprefix("action.")
+    if event["type"].startswith("action."):
+        trigger = event["type"].removeprefix("action.")
         action = next((a for a in workflow.actions if a.trigger == trigger), None)
         return action.label if action else trigger.replace("_", " ").capitalize()
-    return EVENT_LABELS.get(event.type, event.type.replace(".", ": ").replace("_", " "))
+    return EVENT_LABELS.get(event["type"], event["type"].replace(".", ": ").replace("_", " "))
 
 
 @bp.get("/cases/<reference>")
@@ -105,9 +106,13 @@ def case(reference: str):
     day = today()
     view = case_view.detail(case, g.user, day, law())
     session = db()
-    events = session.scalars(
-        select(Event).where(Event.case_id == case.id).order_by(Event.id.desc()).limit(500)
-    ).all()
+    events = event_view.visible_events(
+        session.scalars(
+            select(Event).where(Event.case_id == case.id).order_by(Event.id.desc()).limit(500)
+        ),
+        event_view.reader_for(g.user, case),
+        case,
+    )
     notices = session.scalars(
         scope_notices(
             select(Notice).where(Notice.case_id == case.id).order_by(Notice.id), g.user, case
@@ -118,8 +123,8 @@ def case(reference: str):
     ).all()
     served = {}
     for e in events:
-        if e.type == "notice.served" and e.payload.get("notice_id"):
-            served.setdefault(e.payload["notice_id"], []).append(e.payload)
+        if e["type"] == "notice.served" and e["payload"].get("notice_id"):
+            served.setdefault(e["payload"]["notice_id"], []).append(e["payload"])
     context: dict[str, Any] = {
         "case": case,
         "party": str(party),
@@ -335,11 +340,15 @@ def notice(reference: str, notice_id: int):
     if row is None:
         abort(404)
     served = [
-        e.payload
-        for e in db().scalars(
-            select(Event).where(Event.case_id == case.id, Event.type == "notice.served")
+        e["payload"]
+        for e in event_view.visible_events(
+            db().scalars(
+                select(Event).where(Event.case_id == case.id, Event.type == "notice.served")
+            ),
+            event_view.reader_for(g.user, case),
+            case,
         )
-        if e.payload.get("notice_id") == row.id
+        if e["payload"].get("notice_id") == row.id
     ]
     return page(
         "web/cases/notice.html",

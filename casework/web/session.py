@@ -1,8 +1,10 @@
 """Who is signed in to the pages, kept in the signed session cookie.
 
 The cookie holds the user's id and a fingerprint of their password hash and TOTP secret,
-so changing either signs out every other session. A user who still owes a one-time code
-is held in a separate, short-lived slot and is not signed in until the code is right.
+so changing either signs out every other session. The fingerprint is made from the
+decrypted secret, so re-encrypting it with a new key (`casework keys rotate`) signs no one
+out. A user who still owes a one-time code is held in a separate, short-lived slot and is
+not signed in until the code is right.
 """
 
 from __future__ import annotations
@@ -18,16 +20,27 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from casework.access import AUTHORITY_ROLES, Role
-from casework.context import db
+from casework.context import db, services
+from casework.crypto import Keyring, keyring_for
 from casework.models import User
 
 PENDING_SECONDS = 300
 
 
+def keyring() -> Keyring:
+    """The keys secrets at rest are encrypted with (casework.crypto)."""
+    return keyring_for(services().settings.encryption_keys)
+
+
+def totp_key(user: User) -> str | None:
+    """The user's one-time-code key, decrypted; None when they have not set one up."""
+    return keyring().decrypt(user.totp_secret) if user.totp_secret else None
+
+
 def fingerprint(user: User) -> str:
     """Changes whenever the password or the TOTP secret changes."""
     key = current_app.config["SECRET_KEY"].encode()
-    material = f"{user.id}:{user.password_hash or ''}:{user.totp_secret or ''}".encode()
+    material = f"{user.id}:{user.password_hash or ''}:{totp_key(user) or ''}".encode()
     return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
 
 

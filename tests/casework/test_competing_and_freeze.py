@@ -78,23 +78,30 @@ def test_competing_requests_are_detected_listed_and_the_earliest_validated_has_p
     ack = notice_text(body, first, "acknowledgement")
     assert f"- {later}, validated on" in ack and "2 April 2026" in ack
 
-    # Listed on each case, each with whether the other has priority over it.
-    assert body.case(first)["competing"] == [
+    # Listed on each case for the authority, each with whether the other has priority over
+    # it. Neither body sees the other's request: neither is public yet (no public notice;
+    # tests/casework/test_competing_privacy.py).
+    assert officer.case(first)["competing"] == [
         {
             "reference": later,
+            "community_body": "Burntisland Development Trust",
+            "notice_date": None,
             "state": "validated",
             "validation_date": "2026-04-02",
             "priority": False,
         }
     ]
-    assert other.case(later)["competing"] == [
+    assert officer.case(later)["competing"] == [
         {
             "reference": first,
+            "community_body": "Kinghorn Community Trust",
+            "notice_date": None,
             "state": "validated",
             "validation_date": "2026-04-01",
             "priority": True,
         }
     ]
+    assert body.case(first)["competing"] == [] and other.case(later)["competing"] == []
     assert officer.case(unrelated)["competing"] == []
     # The register names both, the earliest validated first.
     _assert_register(world, land, [first, later])
@@ -108,7 +115,7 @@ def test_competing_requests_are_detected_listed_and_the_earliest_validated_has_p
 
     # A request finally disposed of no longer competes, nor freezes the land.
     ok(body.act(first, "withdraw"), "withdrawn")
-    assert [c["reference"] for c in other.case(later)["competing"]] == [third]
+    assert [c["reference"] for c in officer.case(later)["competing"]] == [third]
     _assert_register(world, land, [later])
 
 
@@ -121,8 +128,8 @@ def test_same_day_validation_gives_priority_to_the_earlier_request(world, clock)
     # Validated in the reverse order, on the same day: the earlier request keeps priority.
     ok(world.officer.act(b, "validate"))
     ok(world.officer.act(a, "validate"))
-    assert world.body.case(a)["competing"][0]["priority"] is False
-    assert world.other_body.case(b)["competing"][0]["priority"] is True
+    assert world.officer.case(a)["competing"][0]["priority"] is False
+    assert world.officer.case(b)["competing"][0]["priority"] is True
 
 
 def test_a_request_with_no_competitor_says_so(world):

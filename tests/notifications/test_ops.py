@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from notifications.actors import deliver
 from notifications.processes import start_workers
 from notifications.relay import relay
 from notifications.runtime import current, retry_failed
 from tests.casework.conftest import decide, move, ok, validated
+from tests.conftest import redis_url
 from tests.notifications.conftest import settle, wait_for
 
+TOKEN = "prometheus-scrape-token"
 SAMPLE = re.compile(r"^([a-z_]+)(\{[^}]*\})? (\S+)$")
 
 
 def scrape(client) -> dict[str, float]:
     """Parse the Prometheus text format: every sample, keyed by name and labels; each
     metric declared with HELP and TYPE before its samples."""
-    response = client.get("/metrics")
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     assert "version=0.0.4" in response.headers["Content-Type"]
@@ -38,6 +42,15 @@ def scrape(client) -> dict[str, float]:
     return samples
 
 
+@pytest.fixture
+def live(pipeline_factory, smtp, namespace, clock):
+    """The live service of tests/notifications, with a token for the scraper."""
+    _, smtp_url = smtp
+    return pipeline_factory(
+        redis_url(), namespace, smtp_url, clock=clock, seed=False, METRICS_TOKEN=TOKEN
+    )
+
+
 def depth(samples: dict[str, float], queue: str) -> float:
     return samples[f'casework_queue_depth{{queue="{queue}"}}']
 
@@ -46,7 +59,7 @@ def test_healthz_reports_the_database_and_the_broker(pipeline_factory, own_redis
     """503 while Redis is down, so a load balancer or orchestrator can see it; /metrics
     still answers, with the broker down."""
     _, smtp_url = smtp
-    pipeline = pipeline_factory(own_redis.url, namespace, smtp_url)
+    pipeline = pipeline_factory(own_redis.url, namespace, smtp_url, METRICS_TOKEN=TOKEN)
     client = pipeline.client()
     up = client.get("/healthz")
     assert up.status_code == 200

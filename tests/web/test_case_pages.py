@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from casework.auth import create_user
 from casework.commands import create_case, perform
+from casework.crypto import Keyring, configured_keys
 from casework.eventlog import Actor
 from casework.models import Case, CommunityBody, User
 from tests.casework.conftest import ALL_TRUE, REQUEST
@@ -128,8 +129,9 @@ def test_the_manager_sees_the_caseload_after_a_one_time_code(visit, site):
     submitted_request(site)
     with site.sessions() as s:
         manager = s.scalar(select(User).where(User.email == "manager@fife.test"))
-        manager.totp_secret = pyotp.random_base32()
-        secret = manager.totp_secret
+        secret = pyotp.random_base32()
+        # The key is kept encrypted, with the key the site made in its instance folder.
+        manager.totp_secret = Keyring(configured_keys({}, site.instance)).encrypt(secret)
         s.commit()
     v = visit("manager")
     v.go("/sign-in")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.auth import hash_password
+from casework.crypto import keyring_for
 from casework.documents import detect
 from casework.models import AssetTransferRequest, Case, CommunityBody, Event, Notice, User
 from casework.web.session import safe_next
@@ -217,13 +218,16 @@ def test_the_manager_summary_leaves_out_withdrawn_drafts(app, world: World, sess
     ref = world.body.post("/api/v1/cases", json=REQUEST).json["reference"]
     assert world.body.act(ref, "withdraw").status_code == 200
     manager = session.scalar(select(User).where(User.email == world.manager.email))
-    manager.totp_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    manager.totp_secret = keyring_for(app.extensions["casework"].settings.encryption_keys).encrypt(
+        secret
+    )
     session.commit()
     client = web_client(app, session, world.manager.email)
     page = client.get("/sign-in/code").get_data(as_text=True)
     client.post(
         "/sign-in/code",
-        data={"csrf_token": token_of(page), "code": pyotp.TOTP(manager.totp_secret).now()},
+        data={"csrf_token": token_of(page), "code": pyotp.TOTP(secret).now()},
     )
     html = client.get("/queue").get_data(as_text=True)
     closed = re.search(r"Closed since 1 April</dt> <dd class=\"ds_metadata__value\">(\d+)<", html)
