@@ -55,15 +55,7 @@ def verify_chain(session: Session, case_id: int | None, where: str) -> Break | N
     for ev in _events(session, case_id):
         if ev.prev_hash != prev:
             return Break(where, ev.id, "it does not follow the event before it (removed or moved)")
-        expected = audit.event_hash(
-            prev,
-            case_id=ev.case_id,
-            type_=ev.type,
-            actor=ev.actor,
-            occurred_at=ev.occurred_at,
-            payload=ev.payload,
-        )
-        if ev.hash != expected:
+        if ev.hash != audit.hash_of(prev, ev):
             return Break(where, ev.id, f"its content has changed since it was recorded ({ev.type})")
         prev = ev.hash
     return None

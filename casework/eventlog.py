@@ -66,14 +66,7 @@ def record(
         payload=jsonable(payload or {}),
     )
     ev.prev_hash = _chain_head(session, case_id)
-    ev.hash = audit.event_hash(
-        ev.prev_hash,
-        case_id=case_id,
-        type_=ev.type,
-        actor=ev.actor,
-        occurred_at=ev.occurred_at,
-        payload=ev.payload,
-    )
+    ev.hash = audit.hash_of(ev.prev_hash, ev)
     session.info.setdefault(_HEADS, {})[case_id] = ev.hash
     session.add(ev)
     return ev

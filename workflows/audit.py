@@ -48,6 +48,18 @@ def event_hash(
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
+def hash_of(prev_hash: str, event: Any) -> str:
+    """`event_hash` of anything with an event's fields: a stored row, or one being made."""
+    return event_hash(
+        prev_hash,
+        case_id=event.case_id,
+        type_=event.type,
+        actor=event.actor,
+        occurred_at=event.occurred_at,
+        payload=event.payload,
+    )
+
+
 def anchor_digest(latest: Iterable[tuple[int | None, str]]) -> str:
     """One digest over each chain's latest hash, in order of case (no-case chain first)."""
     lines = sorted(latest, key=lambda pair: -1 if pair[0] is None else pair[0])

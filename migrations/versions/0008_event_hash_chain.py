@@ -50,14 +50,7 @@ def _backfill() -> None:
             break
         for row in rows:
             prev = heads.get(row.case_id, audit.GENESIS)
-            digest = audit.event_hash(
-                prev,
-                case_id=row.case_id,
-                type_=row.type,
-                actor=row.actor,
-                occurred_at=row.occurred_at,
-                payload=row.payload,
-            )
+            digest = audit.hash_of(prev, row)
             bind.execute(
                 _events.update().where(_events.c.id == row.id).values(prev_hash=prev, hash=digest)
             )

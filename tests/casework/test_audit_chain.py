@@ -54,6 +54,7 @@ def test_every_event_follows_the_one_before_it_in_its_case(world, session):
     for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     for ev in events:
+        # The definition, spelled out: the hash covers these fields and the one before.
         assert ev.hash == audit.event_hash(
             ev.prev_hash,
             case_id=ev.case_id,
