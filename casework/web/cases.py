@@ -8,17 +8,18 @@ same command and rolling it back; and only the confirmation commits.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from sqlalchemy import func, select
 
-from casework import assignment, case_view, commands, documents, event_view
+from casework import as_of, assignment, case_view, commands, documents, event_view
 from casework.access import party_for, scope_cases, scope_notices
 from casework.api import load
 from casework.api.documents import document_of, download
 from casework.context import commit, db, law, today
-from casework.errors import Conflict, ServiceError
+from casework.errors import Conflict, NotFound, ServiceError
 from casework.eventlog import Actor
 from casework.kinds import kind_of
 from casework.models import (
@@ -40,6 +41,7 @@ from casework.web.pages import KIND_LABELS, page
 from casework.web.session import safe_next, signed_in
 from workflows import asset_transfer as atr
 from workflows import participation as pr
+from workflows.periods import in_words
 from workflows.rules import Party
 
 bp = Blueprint("case_pages", __name__)
@@ -85,7 +87,7 @@ def _event_label(event: dict[str, Any], workflow) -> str:
         return f"Notice issued: {kind.title if kind else p.get('kind')}, to {p.get('recipient')}"
     if event["type"].startswith("deadline.") and p.get("rule"):
         label = EVENT_LABELS.get(event["type"], event["type"])
-        due = f", due {p['due_date']}" if p.get("due_date") else ""
+        due = f", due {in_words(dt.date.fromisoformat(p['due_date']))}" if p.get("due_date") else ""
         return f"{label}: {law().rulebook.rule(p['rule']).title}{due}"
     if event["type"].startswith("action."):
         trigger = event["type"].removeprefix("action.")
@@ -103,6 +105,8 @@ def case(reference: str):
     workflow = kind.workflow
     if party is Party.BODY and case.state == workflow.initial:
         return redirect(url_for("community.check", reference=reference))
+    if request.args.get("as_of"):
+        return _as_of_page(case, workflow)
     day = today()
     view = case_view.detail(case, g.user, day, law())
     session = db()
@@ -150,6 +154,36 @@ def case(reference: str):
     if party is Party.AUTHORITY:
         context["colleagues"] = assignment.colleagues(session, case.authority_id)
     return page("web/cases/case.html", f"{case.reference}", **context)
+
+
+def _as_of_page(case: Case, workflow):
+    """The case as it stood at the end of a day, rebuilt from its events (casework/as_of)."""
+    try:
+        day = dt.date.fromisoformat(request.args["as_of"])
+    except ValueError:
+        day = None
+    errors = {} if day else {"as_of": "Enter a real date, for example 2026-04-21."}
+    then = None
+    if day is not None:
+        try:
+            then = as_of.view(db(), case, day, g.user)
+        except NotFound:
+            errors = {"as_of": f"The request had not been started by {in_words(day)}."}
+    rules = law().rulebook
+    deadlines = [
+        {**d, "title": rules.rule(d["rule"]).title} for d in (then or {}).get("deadlines", [])
+    ]
+    return page(
+        "web/cases/as_of.html",
+        f"{case.reference} as it stood",
+        case=case,
+        kind_label=KIND_LABELS[case.kind],
+        day=day,
+        then=then,
+        errors=errors,
+        deadlines=deadlines,
+        events=[(e, _event_label(e, workflow)) for e in (then or {}).get("events", [])],
+    )
 
 
 # -- actions ----------------------------------------------------------------------------
