@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
 SGDS   := casework/static/vendor/sgds
 ASSETS := $(SGDS)/.built-$(shell cat package.json package-lock.json | md5sum | cut -c1-8)
 
-.PHONY: run test lint docs bench assets
+.PHONY: run test lint docs bench assets fuzz
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto
+
+# Schemathesis over the whole OpenAPI document, longer than in `make test`.
+fuzz: $(STAMP) $(ASSETS)
+	.ci/services
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_STEPS=$${FUZZ_STEPS:-40} $(BIN)/pytest tests/fuzz -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

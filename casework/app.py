@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, g, request
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -68,6 +69,24 @@ def create_app(
         header = request.headers.get("Authorization", "")
         if header[:7].lower() == "bearer ":
             g.user = user_for_token(db(), header[7:].strip())
+
+    @app.after_request
+    def _allow(response):
+        """Every 405 names the methods the resource allows (RFC 9110 s.15.5.6), whichever
+        handler (problem JSON or page) rendered it."""
+        if response.status_code == 405 and "Allow" not in response.headers:
+            exc = request.routing_exception
+            methods = getattr(exc, "valid_methods", None)
+            if not methods:
+                try:
+                    app.url_map.bind_to_environ(request.environ).match(method="__none__")
+                except MethodNotAllowed as refused:
+                    methods = refused.valid_methods
+                except HTTPException:
+                    methods = None
+            if methods:
+                response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
 
     app.teardown_appcontext(close_session)
     app.extensions["casework.api"] = init_api(app)

@@ -59,6 +59,8 @@ class Settings:
     # Webhooks may be sent to loopback addresses (tests, a receiver on the same host); private,
     # link-local and metadata addresses are refused whatever this says.
     webhook_allow_loopback: bool = False
+    # Representations accepted from one client address per hour (casework.ratelimit).
+    representation_limit: int = 10
 
     @property
     def embedded(self) -> bool:
@@ -110,6 +112,7 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN") or None,
             encryption_keys=_encryption_keys(env, instance),
             webhook_allow_loopback=env.get("WEBHOOK_ALLOW_LOOPBACK", "") in {"1", "true"},
+            representation_limit=_positive(env, "REPRESENTATION_LIMIT", 10),
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings

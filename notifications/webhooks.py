@@ -369,9 +369,10 @@ def _authority_id() -> int:
     return user.authority_id
 
 
-def _own(webhook_id: int) -> Webhook:
+def _own(webhook_id: int, *, deleted: bool = True) -> Webhook:
+    """One of the caller's authority's webhooks; a deleted one only where `deleted`."""
     hook = db().get(Webhook, webhook_id)
-    if hook is None or hook.authority_id != _authority_id():
+    if hook is None or hook.authority_id != _authority_id() or not (deleted or hook.active):
         raise NotFound("There is no such webhook.")
     return hook
 
@@ -381,9 +382,11 @@ class Webhooks(MethodView):
     @blp.doc(security=[{"bearer": []}])
     @blp.response(200, WebhookSchema(many=True))
     def get(self):
-        """Your authority's webhooks."""
+        """Your authority's webhooks; a deleted one is no longer listed."""
         return db().scalars(
-            select(Webhook).where(Webhook.authority_id == _authority_id()).order_by(Webhook.id)
+            select(Webhook)
+            .where(Webhook.authority_id == _authority_id(), Webhook.active.is_(True))
+            .order_by(Webhook.id)
         )
 
     @blp.doc(
@@ -407,11 +410,15 @@ class Webhooks(MethodView):
 
 
 @blp.route("/<int:webhook_id>", methods=["DELETE"])
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(
+    security=[{"bearer": []}],
+    description="A deleted webhook is no longer listed nor delivered to; its delivery log "
+    "stays readable at /api/v1/webhooks/{webhook_id}/deliveries. Deleting it again is a 404.",
+)
 @blp.response(204)
 def remove(webhook_id: int):
-    """Stop sending to a webhook."""
-    _own(webhook_id).active = False
+    """Delete a webhook: nothing more is sent to it."""
+    _own(webhook_id, deleted=False).active = False
     commit()
 
 
@@ -420,7 +427,7 @@ def remove(webhook_id: int):
 @blp.arguments(PageSchema, location="query")
 @blp.response(200, DeliverySchema(many=True))
 def deliveries(args, webhook_id: int):
-    """Every delivery attempt, newest first."""
+    """Every delivery attempt, newest first; kept after the webhook is deleted."""
     hook = _own(webhook_id)
     query = (
         select(WebhookDelivery)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask, g, jsonify, request
 from flask_smorest import Api
 from marshmallow import Schema, ValidationError
@@ -46,7 +47,64 @@ def json_body() -> Any:
     return data
 
 
+WRITES = {"post", "put", "patch", "delete"}
+ERRORS = {
+    "401": "The API token is not valid (send a valid one, or none).",
+    "403": "You may not take this action (checked before the body is read).",
+    "404": "There is no such record that you can see.",
+    "409": "Not allowed in the current state, or the record changed since you read it.",
+    "422": "The query or body is not valid: the errors for each field.",
+}
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    """The errors an operation can give: any, a 401 for a bad token and a 422 for a bad
+    query (or NUL in the path); one with an id in its path or that writes, a 404; a
+    secured one or a write, a 403; a write, a 409."""
+    write = method in WRITES
+    statuses = ["401", "422"]
+    if write or "{" in path:
+        statuses.append("404")
+    if write or operation.get("security"):
+        statuses.append("403")
+    if write:
+        statuses.append("409")
+    return sorted(statuses)
+
+
+class ProblemErrors(BasePlugin):
+    """Declares on every operation, as it is added, the errors it can give, each as
+    application/problem+json (ProblemSchema), and a default for anything else; that a
+    read needs no token; and that a POST or PUT needs its body unless it says otherwise."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            if method not in {"get", "head", *WRITES}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in error_statuses(path or "", method, operation):
+                responses.setdefault(status, problem_response(ERRORS[status]))
+            responses["default"] = problem_response("Any other error, as a problem.")
+            security = operation.get("security")
+            if method in {"get", "head"} and security and {} not in security:
+                # Reading needs no token: without one you see what the public may see.
+                operation["security"] = [*security, {}]
+            body = operation.get("requestBody")
+            if method in {"post", "put"} and isinstance(body, dict):
+                body.setdefault("required", True)
+
+
 class ProblemApi(Api):
+    # The default error response is ProblemErrors', as application/problem+json.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
     def handle_http_exception(self, error: HTTPException):
         if not request.path.startswith("/api/"):
             return error
@@ -74,10 +132,15 @@ def init_api(app: Flask) -> ProblemApi:
         spec_kwargs={
             "info": {
                 "description": "Participation requests (Part 3) and asset transfer requests "
-                "(Part 5) under the Community Empowerment (Scotland) Act 2015."
+                "(Part 5) under the Community Empowerment (Scotland) Act 2015. Errors are "
+                "application/problem+json. Text may not contain the NUL character (a 422)."
             },
         },
     )
+    api.spec.plugins.append(ProblemErrors())
+    from casework.schemas.common import ProblemSchema
+
+    api.spec.components.schema("Problem", schema=ProblemSchema)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "an API token"}
     )
@@ -146,6 +209,8 @@ def init_api(app: Flask) -> ProblemApi:
     # marshmallow plugin keeps only one name per class.
     for name, schema in cases.payload_components().items():
         api.spec.components.schema(name, api.ma_plugin.converter.schema2jsonschema(schema))
+    for name, schema in cases.output_components().items():
+        api.spec.components.schema(name, schema=schema)
     app.register_blueprint(register.feeds)
 
     return api

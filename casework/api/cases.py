@@ -29,7 +29,6 @@ from casework.schemas.cases import (
     CaseAsOfSchema,
     CasePageSchema,
     CaseQuerySchema,
-    CaseSchema,
 )
 from casework.schemas.common import (
     EventSchema,
@@ -56,6 +55,28 @@ def payload_components() -> dict[str, type[Schema]]:
     }
     for kind, actions in registry.ACTIONS.items():
         out.update({f"{kind}.{action}": schema for action, schema in actions.items()})
+    return out
+
+
+def _case_shapes(*extra: str) -> dict[str, Any]:
+    """A case as returned: one of the kinds, each with its own fields (told apart by kind)."""
+    names = [s.__name__.removesuffix("Schema") for s in registry.OUTPUT.values()]
+    return {
+        "description": "The case, as its kind shows it. The ETag header is its version.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [{"$ref": f"#/components/schemas/{n}"} for n in (*names, *extra)]
+                }
+            }
+        },
+    }
+
+
+def output_components() -> dict[str, type[Schema]]:
+    """The output schemas the case responses refer to by name; init_api registers them."""
+    out = {s.__name__.removesuffix("Schema"): s for s in registry.OUTPUT.values()}
+    out["CaseAsOf"] = CaseAsOfSchema
     return out
 
 
@@ -167,7 +188,7 @@ class Cases(MethodView):
             }
         },
     )
-    @blp.response(201, CaseSchema)
+    @blp.doc(responses={"201": _case_shapes()})
     def post(self):
         """Start a request as a draft. The reference is fixed now, e.g. PR-FIFE-2026-0001."""
         user = current_user()
@@ -199,8 +220,8 @@ class CaseResource(MethodView):
                 "events: state, deadlines, notices and timeline (a CaseAsOf)",
             }
         ],
+        responses={"200": _case_shapes("CaseAsOf")},
     )
-    @blp.response(200, CaseSchema)
     def get(self, reference: str):
         """A case, with its deadlines explained and the actions open to you now."""
         case = load_case(reference)
@@ -228,7 +249,7 @@ class CaseResource(MethodView):
             },
         },
     )
-    @blp.response(200, CaseSchema)
+    @blp.doc(responses={"200": _case_shapes()})
     def patch(self, reference: str):
         """Edit a draft. Send If-Match with the version you read to guard against overwrites."""
         case = load_case(reference)
@@ -249,6 +270,7 @@ class CaseResource(MethodView):
     security=SECURED,
     requestBody={
         "description": "The payload for ACTION on a case of KIND is the schema KIND.ACTION.",
+        "required": False,
         "content": {
             "application/json": {
                 "schema": {
@@ -261,12 +283,8 @@ class CaseResource(MethodView):
             }
         },
     },
-    responses={
-        "409": {"description": "not allowed in the current state, or the case changed"},
-        "422": {"description": "errors for each field"},
-    },
+    responses={"200": _case_shapes()},
 )
-@blp.response(200, CaseSchema)
 def act(reference: str, action: str):
     """Take a workflow action. Its payload depends on the action; see the case's
     available_actions for what you may do now."""

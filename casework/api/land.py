@@ -16,7 +16,12 @@ from casework.api.pagination import paginate
 from casework.context import commit, current_user, db, today
 from casework.errors import Forbidden, Invalid, NotFound
 from casework.models import LandEntry
-from casework.schemas.land import ImportResultSchema, LandQuerySchema, LandSchema
+from casework.schemas.land import (
+    ImportResultSchema,
+    LandChangesSchema,
+    LandQuerySchema,
+    LandSchema,
+)
 
 blp = Blueprint(
     "land",
@@ -84,13 +89,17 @@ class LandItem(MethodView):
         return register.with_freeze(db(), [entry])[0]
 
     @blp.doc(
-        security=SECURED, requestBody={"content": {"application/json": {"schema": LandSchema}}}
+        security=SECURED,
+        requestBody={
+            "description": "Only the fields to change.",
+            "content": {"application/json": {"schema": LandChangesSchema}},
+        },
     )
     @blp.response(200, LandSchema)
     def patch(self, entry_id: int):
         """Edit an entry on your authority's register."""
         entry = editable(entry_id)
-        data = load(LandSchema(), json_body(), partial=True)
+        data = load(LandChangesSchema(), json_body())
         register.update(db(), entry, data, current_user())
         commit()
         return register.with_freeze(db(), [entry])[0]

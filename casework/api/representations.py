@@ -11,15 +11,16 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from casework import commands
+from casework import commands, ratelimit
 from casework.api import json_body, load
 from casework.api.pagination import paginate
-from casework.context import commit, db, law, today
+from casework.context import commit, db, law, services, today
 from casework.errors import NotFound
 from casework.eventlog import Actor
 from casework.models import AssetTransferRequest
-from casework.schemas.asset_transfer import MakeRepresentation
+from casework.schemas.asset_transfer import HONEYPOT, PublicRepresentation
 from casework.schemas.common import PageSchema
+from casework.web.security import client_ip
 from workflows.asset_transfer import TRANSFER_TYPES
 from workflows.rules import Party
 
@@ -99,12 +100,19 @@ def open_request(reference: str):
 @blp.route("/cases/<reference>/representations")
 class Representations(MethodView):
     @blp.doc(
-        requestBody={"content": {"application/json": {"schema": MakeRepresentation}}}, security=[]
+        requestBody={"content": {"application/json": {"schema": PublicRepresentation}}},
+        security=[],
+        responses={
+            "429": {
+                "description": "Too many representations from this address within the hour "
+                "(REPRESENTATION_LIMIT); the Retry-After header says how many seconds to wait."
+            }
+        },
     )
     @blp.response(201, ReceiptSchema)
     def post(self, reference: str):
         """Make a representation. Give your name, an email or postal address (never
-        published) and your representation."""
+        published) and your representation. Leave `website` empty."""
         case = db().scalar(
             select(AssetTransferRequest).where(
                 AssetTransferRequest.reference == reference,
@@ -113,17 +121,29 @@ class Representations(MethodView):
         )
         if case is None:
             raise NotFound("There is no request open for representations with that reference.")
-        payload = load(MakeRepresentation(), json_body())
-        commands.perform(
-            db(),
-            case,
-            "make_representation",
-            payload,
-            Actor("member of the public"),
-            Party.PUBLIC,
-            today=today(),
-            law=law(),
-        )
+        ip, limit = client_ip(), services().settings.representation_limit
+        wait = ratelimit.retry_after(db(), ratelimit.REPRESENTATION, ip, limit)
+        if wait is not None:
+            raise ratelimit.TooManyRequests(
+                f"Too many representations have been sent from this address in the last "
+                f"hour. Nothing was kept from this one: send it again in "
+                f"{ratelimit.wait_in_words(wait)}.",
+                retry_after=wait,
+            )
+        payload = load(PublicRepresentation(), json_body())
+        trapped = bool(payload.pop(HONEYPOT).strip())
+        if not trapped:  # a filled-in honeypot is answered the same, but nothing is kept
+            commands.perform(
+                db(),
+                case,
+                "make_representation",
+                payload,
+                Actor("member of the public"),
+                Party.PUBLIC,
+                today=today(),
+                law=law(),
+            )
+        ratelimit.count(db(), ratelimit.REPRESENTATION, ip)
         commit()
         return {
             "reference": case.reference,

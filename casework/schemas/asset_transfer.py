@@ -81,6 +81,22 @@ class MakeRepresentation(Schema):
     text = text(20000, load_default="")
 
 
+HONEYPOT = "website"
+
+
+class PublicRepresentation(MakeRepresentation):
+    """A representation as the public sends it: with the honeypot, which people leave empty."""
+
+    website = fields.String(
+        load_default="",
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "Leave empty. A field for automated spam to fill in: a "
+            "representation with it filled in is answered as usual but not kept."
+        },
+    )
+
+
 class RecordRepresentation(MakeRepresentation):
     received_on = fields.Date(load_default=None, metadata=TODAY)
 

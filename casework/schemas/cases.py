@@ -76,6 +76,7 @@ class ProcessOut(Schema):
 
 
 class ParticipationCaseSchema(CaseSchema):
+    kind = fields.String(validate=validate.OneOf([pr.KIND]))
     outcome = fields.String()
     reasons = fields.String()
     knowledge_and_experience = fields.String()
@@ -174,6 +175,7 @@ class PositionOut(Schema):
 
 
 class AssetTransferCaseSchema(CaseSchema):
+    kind = fields.String(validate=validate.OneOf([atr.KIND]))
     land = fields.Nested(LandRefOut, allow_none=True)
     land_description = fields.String()
     transfer_type = fields.String()

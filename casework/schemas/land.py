@@ -92,6 +92,14 @@ class LandSchema(Schema):
         return data
 
 
+class LandChangesSchema(LandSchema):
+    """The body of a PATCH: only the fields to change, none of them required."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
 class LandQuerySchema(PageSchema):
     authority = fields.String(metadata={"description": "an authority code"})
     place = fields.String(

@@ -33,7 +33,7 @@ from casework.models import User
 from casework.web import forms
 from casework.web.forms import Problem
 from casework.web.pages import page
-from casework.web.security import client_ip, record_attempt, sign_in_blocked
+from casework.web.security import WINDOW, client_ip, record_attempt, sign_in_blocked
 from casework.web.session import (
     hold_for_code,
     home_for,
@@ -212,7 +212,8 @@ def sign_up():
     session = db()
     if sign_in_blocked(session, email, ip, SIGN_UP):
         problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
-        return _form_page("web/accounts/sign_up.html", title, SignUpSchema(), problem)
+        html, status = _form_page("web/accounts/sign_up.html", title, SignUpSchema(), problem)
+        return html, status, {"Retry-After": str(int(WINDOW.total_seconds()))}
     owner = session.scalar(select(User).where(User.email == email))
     record_attempt(session, email, ip, False, SIGN_UP)  # counts towards its limit
     if owner is None:

@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from casework import land as land_register
+from casework import ratelimit
 from casework import register as decisions
 from casework.api import load
 from casework.api.pagination import paginate
@@ -21,12 +22,13 @@ from casework.api.representations import open_query
 from casework.context import db, law, services, today
 from casework.eventlog import Actor
 from casework.models import AssetTransferRequest, Authority, LandEntry, RegisterRecord
-from casework.schemas.asset_transfer import MakeRepresentation
+from casework.schemas.asset_transfer import HONEYPOT, MakeRepresentation
 from casework.schemas.land import LandQuerySchema
 from casework.web import forms
 from casework.web.acting import attempt, perform_as
 from casework.web.forms import Problem
 from casework.web.pages import KIND_LABELS, page
+from casework.web.security import client_ip
 from workflows import asset_transfer as atr
 from workflows.rules import Party
 
@@ -232,30 +234,58 @@ def representation(reference: str):
     case = _open_case(reference)
     schema = MakeRepresentation()
     problem = Problem()
+    headers = {}
     if request.method == "POST":
-        data = forms.payload(schema, request.form)
-        public = Actor("member of the public")
-        problem = attempt(
-            lambda: perform_as(
-                case, "make_representation", load(schema, data), Party.PUBLIC, actor=public
-            )
-        )
-        if not problem:
+        ip, limit = client_ip(), services().settings.representation_limit
+        wait = ratelimit.retry_after(db(), ratelimit.REPRESENTATION, ip, limit)
+        if wait is not None:
+            # What was typed stays in the form below, so it can be sent later.
+            problem = Problem(general=[_too_many(wait)], status=429)
+            headers["Retry-After"] = str(wait)
+        elif request.form.get(HONEYPOT, "").strip():
+            # Only automated spam fills in the hidden field: it hears what a person would,
+            # and nothing is kept or sent.
+            ratelimit.count(db(), ratelimit.REPRESENTATION, ip)
+            db().commit()
             return redirect(url_for("public.representation_sent", reference=reference))
-        case = _open_case(reference)
+        else:
+            data = forms.payload(schema, request.form)
+            public = Actor("member of the public")
+
+            def make() -> None:
+                perform_as(
+                    case, "make_representation", load(schema, data), Party.PUBLIC, actor=public
+                )
+                ratelimit.count(db(), ratelimit.REPRESENTATION, ip)
+
+            problem = attempt(make)
+            if not problem:
+                return redirect(url_for("public.representation_sent", reference=reference))
+            case = _open_case(reference)
     fields_ = forms.build(
         schema,
         kind=atr.KIND,
         values=request.form if request.method == "POST" else {},
         errors=problem.fields,
     )
-    return page(
+    html, status = page(
         "web/public/representation.html",
         f"Have your say on {case.reference}",
         problem=problem,
         form_fields=fields_,
         case=case,
         transfer_types=atr.TRANSFER_TYPES,
+        honeypot=HONEYPOT,
+    )
+    return html, status, headers
+
+
+def _too_many(wait: int) -> str:
+    return (
+        "We have had too many representations from your internet connection in the last "
+        "hour, so we could not take this one yet. Nothing you typed has been lost: it is "
+        f"still in the form below. Try again in {ratelimit.wait_in_words(wait)}, or keep a "
+        "copy of your words and send them later, before the closing date."
     )
 
 
