@@ -60,6 +60,25 @@ class World:
     ministers_officer: Caller  # The Scottish Ministers: review by Ministers (s.87)
 
 
+# A new community body, as the API registers one.
+NEW_BODY = {
+    "name": "Aberdour Community Trust",
+    "contact_address": "1 Shore Road, Aberdour KY3 0TR",
+    "community_definition": "People living in Aberdour",
+    "legal_form": "company",
+    "member_count": 31,
+    "constitution": {
+        "defines_community": True,
+        "majority_from_community": True,
+        "community_controls": True,
+        "open_membership": True,
+        "community_benefit_aims": True,
+        "surplus_for_community": True,
+        "asset_lock": False,
+    },
+}
+
+
 def considerations(text: str = "Considered") -> dict[str, str]:
     return {k: f"{text}: {label}" for k, label in pr.CONSIDERATIONS.items()}
 

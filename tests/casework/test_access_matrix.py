@@ -36,6 +36,7 @@ from casework.web.session import fingerprint
 from notifications.models import Webhook
 from notifications.publish import publish
 from tests.casework.conftest import (
+    NEW_BODY,
     REQUEST,
     World,
     decide,
@@ -375,22 +376,7 @@ DECISION = {
     "considerations": None,  # filled in below, from the rules
 }
 REPRESENTATION = {"name": "Ann", "address": "7 Wynd, Kinghorn", "text": "I support it."}
-BODY = {
-    "name": "Aberdour Community Trust",
-    "contact_address": "1 Shore Road, Aberdour KY3 0TR",
-    "community_definition": "People living in Aberdour",
-    "legal_form": "company",
-    "member_count": 31,
-    "constitution": {
-        "defines_community": True,
-        "majority_from_community": True,
-        "community_controls": True,
-        "open_membership": True,
-        "community_benefit_aims": True,
-        "surplus_for_community": True,
-        "asset_lock": False,
-    },
-}
+BODY = NEW_BODY
 
 
 def _api_payload(method: str, route: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from casework.auth import create_user, issue_token
 from casework.models import Case, CommunityBody, Document, Event, LandEntry
 from tests.casework.conftest import (
+    NEW_BODY,
     REQUEST,
     Caller,
     World,
@@ -36,22 +37,7 @@ from tests.casework.conftest import (
 
 PROBLEM = "application/problem+json"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-BODY = {
-    "name": "Aberdour Community Trust",
-    "contact_address": "1 Shore Road, Aberdour KY3 0TR",
-    "community_definition": "People living in Aberdour",
-    "legal_form": "company",
-    "member_count": 31,
-    "constitution": {
-        "defines_community": True,
-        "majority_from_community": True,
-        "community_controls": True,
-        "open_membership": True,
-        "community_benefit_aims": True,
-        "surplus_for_community": True,
-        "asset_lock": False,
-    },
-}
+BODY = NEW_BODY
 LAND = {"name": "Kinghorn Bowling Green", "tenure": "owned", "address": "Green Lane"}
 CSV = "name,tenure,address\nKinghorn Pier,owned,Pier Road\n"
 REPRESENTATION = {"name": "Ann", "address": "7 Wynd, Kinghorn", "text": "I support it."}

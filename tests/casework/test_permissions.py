@@ -15,6 +15,7 @@ from sqlalchemy import select
 from casework.auth import create_user, issue_token
 from casework.models import Case, Event, User
 from tests.casework.conftest import (
+    NEW_BODY,
     REQUEST,
     Caller,
     World,
@@ -129,22 +130,7 @@ def test_other_bodys_member_gets_404_on_the_body_itself(world: World):
 
 # -- community bodies: who may register one -------------------------------------------
 
-BODY = {
-    "name": "Aberdour Community Trust",
-    "contact_address": "1 Shore Road, Aberdour KY3 0TR",
-    "community_definition": "People living in Aberdour",
-    "legal_form": "company",
-    "member_count": 31,
-    "constitution": {
-        "defines_community": True,
-        "majority_from_community": True,
-        "community_controls": True,
-        "open_membership": True,
-        "community_benefit_aims": True,
-        "surplus_for_community": True,
-        "asset_lock": False,
-    },
-}
+BODY = NEW_BODY
 
 
 def _newcomer(world: World, session) -> Caller:
