@@ -15,11 +15,11 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from sqlalchemy import func, select
 
 from casework import as_of, assignment, case_view, commands, documents, event_view
-from casework.access import party_for, scope_cases, scope_notices
+from casework.access import may_take, party_for, scope_cases, scope_notices
 from casework.api import load
 from casework.api.documents import document_of, download
 from casework.context import commit, db, law, today
-from casework.errors import Conflict, NotFound, ServiceError
+from casework.errors import Conflict, Forbidden, NotFound, ServiceError
 from casework.eventlog import Actor
 from casework.kinds import kind_of
 from casework.models import (
@@ -224,6 +224,9 @@ def _offer(case: Case, party: Party, trigger: str):
     workflow = kind_of(case).workflow
     if trigger not in registry.ACTIONS[case.kind]:
         abort(404)
+    if not may_take(workflow, trigger, case.state, party):
+        # Not this party's action in any state it could be open in: 403, as the API says.
+        raise Forbidden("That is not an action you can take on this case.")
     ctx = commands.context_for(case, today(), law())
     offer = next((o for o in workflow.offers(case.state, party, ctx) if o.trigger == trigger), None)
     if offer is None:
@@ -398,7 +401,9 @@ def notice(reference: str, notice_id: int):
 @bp.get("/cases/<reference>/documents/<int:document_id>")
 @signed_in()
 def document(reference: str, document_id: int):
-    return download(document_of(visible_case(reference), document_id))
+    case = visible_case(reference)
+    _party(case)  # the case pages are the parties': the administrator uses the API
+    return download(document_of(case, document_id))
 
 
 @bp.post("/cases/<reference>/documents")
@@ -434,7 +439,7 @@ def upload(reference: str):
 def assign(reference: str):
     case = visible_case(reference)
     if _party(case) is not Party.AUTHORITY:
-        abort(404)
+        abort(403)  # the body sees the case, but assigning it is the authority's
     who = request.form.get("assignee", "")
     if who == "me":
         who = g.user.email

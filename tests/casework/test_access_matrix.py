@@ -211,22 +211,17 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     # The case pages are for the parties (the body and the authority): the administrator
     # works through the API and the CLI, has no home page here, and gets a 404.
     ("GET", "/cases/<reference>"): party_page(),
-    # The decision page. X decides.
-    # DISPUTED (both rows): body A should be 403, as from the API (the body never decides,
-    # in any state: test_an_action_the_caller_may_never_take_is_403_in_any_state); the
-    # page answers 409, as if deciding were only not open yet.
-    ("GET", "/cases/<reference>/actions/<trigger>"): row(302, 409, 404, 200, 200, 404, 404, 404),
+    # The decision page. X decides; the body never decides, in any state: 403, as the API.
+    ("GET", "/cases/<reference>/actions/<trigger>"): row(302, 403, 404, 200, 200, 404, 404, 404),
     ("POST", "/cases/<reference>/actions/<trigger>"):
-        row(302, 409, 404, {200, 422}, {200, 422}, 404, 404, 404),
+        row(302, 403, 404, {200, 422}, {200, 422}, 404, 404, 404),
     ("GET", "/cases/<reference>/notices/<int:notice_id>"): party_page(),
-    # DISPUTED: the administrator should be 404, as on the case page and the notice page
-    # (this view skips the party check the others make); it downloads the file, 200.
-    ("GET", "/cases/<reference>/documents/<int:document_id>"): case_page(),
+    # The parties' page, as the case page and the notice page: not the administrator's.
+    ("GET", "/cases/<reference>/documents/<int:document_id>"): party_page(),
     ("POST", "/cases/<reference>/documents"): row(302, SEE_OTHER, 404, SEE_OTHER, SEE_OTHER,
                                                    404, 404, 404),
-    # DISPUTED: body A should be 403, as from the API (PUT .../assignee): it sees the case,
-    # and assigning it is an action it may not take; the page answers 404.
-    ("POST", "/cases/<reference>/assign"): row(302, 404, 404, SEE_OTHER, SEE_OTHER, 404, 404, 404),
+    # Body A sees the case, but assigning it is the authority's (403, as the API's).
+    ("POST", "/cases/<reference>/assign"): row(302, 403, 404, SEE_OTHER, SEE_OTHER, 404, 404, 404),
 }
 # fmt: on
 
