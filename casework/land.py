@@ -117,8 +117,13 @@ def _officer(user: User | None) -> User:
 def editable(session: Session, entry_id: int, user: User | None) -> LandEntry:
     user = _officer(user)
     entry = session.get(LandEntry, entry_id)
-    if entry is None or entry.authority_id != user.authority_id:
+    if entry is None or (entry.authority_id != user.authority_id and entry.retired_on):
         raise NotFound("There is no such entry on your authority's register.")
+    if entry.authority_id != user.authority_id:
+        # On the public register, so visible; but it is the other authority's to change.
+        raise Forbidden(
+            "This land is on another authority's register: only its officers can change it."
+        )
     return entry
 
 

@@ -193,7 +193,7 @@ class Cases(MethodView):
         """Start a request as a draft. The reference is fixed now, e.g. PR-FIFE-2026-0001."""
         user = current_user()
         if user is None:
-            raise NotFound("Sign in to make a request.")
+            raise Forbidden("Sign in as a member of a community body to make a request.")
         if not may_make_requests(user):
             raise Forbidden("Only a community body's own members can make a request.")
         data = json_body() or {}

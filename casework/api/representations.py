@@ -18,8 +18,8 @@ from casework.context import commit, db, law, services, today
 from casework.errors import NotFound
 from casework.eventlog import Actor
 from casework.models import AssetTransferRequest
-from casework.schemas.asset_transfer import HONEYPOT, PublicRepresentation
-from casework.schemas.common import PageSchema
+from casework.schemas.asset_transfer import PublicRepresentation
+from casework.schemas.common import HONEYPOT, PageSchema
 from casework.web.security import client_ip
 from workflows.asset_transfer import TRANSFER_TYPES
 from workflows.rules import Party

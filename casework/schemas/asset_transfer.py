@@ -81,9 +81,6 @@ class MakeRepresentation(Schema):
     text = text(20000, load_default="")
 
 
-HONEYPOT = "website"
-
-
 class PublicRepresentation(MakeRepresentation):
     """A representation as the public sends it: with the honeypot, which people leave empty."""
 

@@ -11,6 +11,9 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from workflows import receipt
 
+# The name of the field the public forms hide from people: only automated spam fills it in.
+HONEYPOT = "website"
+
 # A date field the service fills with today when it is left out.
 TODAY = {"default": "today"}
 

@@ -30,6 +30,7 @@ from casework.context import commit, db, services
 from casework.errors import Conflict, Invalid
 from casework.eventlog import Actor, record
 from casework.models import User
+from casework.schemas.common import HONEYPOT
 from casework.web import forms
 from casework.web.forms import Problem
 from casework.web.pages import page
@@ -204,16 +205,22 @@ def sign_up():
     owner of an address that has one is told that someone tried (both by the pipeline)."""
     title = "Create an account for your community body"
     if request.method == "GET":
-        return _form_page("web/accounts/sign_up.html", title, SignUpSchema())
+        return _form_page("web/accounts/sign_up.html", title, SignUpSchema(), honeypot=HONEYPOT)
     data, problem = _load(SignUpSchema())
     if problem:
-        return _form_page("web/accounts/sign_up.html", title, SignUpSchema(), problem)
+        return _form_page(
+            "web/accounts/sign_up.html", title, SignUpSchema(), problem, honeypot=HONEYPOT
+        )
     email, name, ip = data["email"].strip().lower(), data["name"].strip(), client_ip()
     session = db()
     if sign_in_blocked(session, email, ip, SIGN_UP):
         problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
-        html, status = _form_page("web/accounts/sign_up.html", title, SignUpSchema(), problem)
+        html, status = _form_page(
+            "web/accounts/sign_up.html", title, SignUpSchema(), problem, honeypot=HONEYPOT
+        )
         return html, status, {"Retry-After": str(int(WINDOW.total_seconds()))}
+    if request.form.get(HONEYPOT, "").strip():  # spam: the same answer, and nothing kept
+        return page("web/accounts/sign_up_sent.html", "Check your email", email=email)
     owner = session.scalar(select(User).where(User.email == email))
     record_attempt(session, email, ip, False, SIGN_UP)  # counts towards its limit
     if owner is None:

@@ -22,7 +22,8 @@ from casework.api.representations import open_query
 from casework.context import db, law, services, today
 from casework.eventlog import Actor
 from casework.models import AssetTransferRequest, Authority, LandEntry, RegisterRecord
-from casework.schemas.asset_transfer import HONEYPOT, MakeRepresentation
+from casework.schemas.asset_transfer import MakeRepresentation
+from casework.schemas.common import HONEYPOT
 from casework.schemas.land import LandQuerySchema
 from casework.web import forms
 from casework.web.acting import attempt, perform_as

@@ -117,9 +117,8 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/cases"): same(200),
     # Community members make requests; the administrator may for a body, but REQUEST names
     # none, so the administrator's answer is about input (422). Authorities never do.
-    # DISPUTED: anonymous should be 403 (or 401), as for POST /community-bodies and
-    # POST /land: there is nothing here it may not see (GET /cases answers it 200).
-    ("POST", "/api/v1/cases"): row(404, 201, 201, 403, 403, 403, 403, 422),
+    # Anonymous may not make a request (403), as for POST /community-bodies and /land.
+    ("POST", "/api/v1/cases"): row(403, 201, 201, 403, 403, 403, 403, 422),
     ("GET", "/api/v1/cases/{reference}"): case_read(),
     # Only a draft is edited; the request is submitted, so body A hears 409.
     ("PATCH", "/api/v1/cases/{reference}"): row(404, 409, 404, 403, 403, 404, 404, 403),
@@ -137,11 +136,9 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/land"): same(200),
     ("POST", "/api/v1/land"): row(403, 403, 403, 201, 201, 201, 201, 403),
     ("GET", "/api/v1/land/{entry_id}"): same(200),
-    # DISPUTED (both rows): Y's officer and manager should be 403, not 404. The entry is
-    # on the public register (GET is 200 for everyone), so Y may see it; editing or
-    # retiring it is an action Y may not take.
-    ("PATCH", "/api/v1/land/{entry_id}"): row(403, 403, 403, 200, 200, 404, 404, 403),
-    ("POST", "/api/v1/land/{entry_id}/retire"): row(403, 403, 403, 200, 200, 404, 404, 403),
+    # The entry is on the public register, so Y sees it; changing it is X's (403).
+    ("PATCH", "/api/v1/land/{entry_id}"): row(403, 403, 403, 200, 200, 403, 403, 403),
+    ("POST", "/api/v1/land/{entry_id}/retire"): row(403, 403, 403, 200, 200, 403, 403, 403),
     ("POST", "/api/v1/land/import"): row(403, 403, 403, 200, 200, 200, 200, 403),
     # Representations on an asset transfer request (s.82): anyone may make one.
     ("GET", "/api/v1/open-for-representations"): same(200),

@@ -147,7 +147,7 @@ def create_case(world: World, session, clock) -> Target:
         send=lambda c, p: c.post("/api/v1/cases", json=p),
         bad={**REQUEST, "outcome": 42},
         good=REQUEST,
-        refused=[(world.officer, 403), (world.manager, 403), (world.public, 404)],
+        refused=[(world.officer, 403), (world.manager, 403), (world.public, 403)],
         allowed=world.body,
         accepted=201,
     )
@@ -158,7 +158,7 @@ def create_case_of_no_kind(world: World, session, clock) -> Target:
         send=lambda c, p: c.post("/api/v1/cases", json=p),
         bad={"kind": "planning_application"},
         good=REQUEST,
-        refused=[(world.officer, 403), (world.public, 404)],
+        refused=[(world.officer, 403), (world.public, 403)],
         allowed=world.body,
         accepted=201,
     )
@@ -255,7 +255,7 @@ def edit_land(world: World, session, clock) -> Target:
         send=lambda c, p: c.patch(f"/api/v1/land/{entry}", json=p),
         bad={"tenure": "rented"},
         good={"name": "Kinghorn Town Hall and Green"},
-        refused=[(world.body, 403), (world.public, 403), (world.other_officer, 404)],
+        refused=[(world.body, 403), (world.public, 403), (world.other_officer, 403)],
         allowed=world.officer,
     )
 

@@ -114,6 +114,27 @@ def test_a_flood_of_sign_ups_from_one_address_gets_429_with_retry_after(person, 
     assert "too many" in refused.get_data(as_text=True).lower()
 
 
+def test_a_sign_up_with_the_honeypot_filled_is_answered_alike_and_keeps_nothing(
+    person, world: World, session
+):
+    client = person()
+
+    def sign_up(email: str, **extra) -> tuple[int, str]:
+        form = client.get("/sign-up").get_data(as_text=True)
+        assert 'name="website"' in form and 'tabindex="-1"' in form
+        data = {"csrf_token": token_of(form), "name": "Ann", "email": email, **extra}
+        response = client.post("/sign-up", data=data)
+        return response.status_code, response.get_data(as_text=True)
+
+    before = count(session, Event)
+    bot = sign_up("bot@example.test", website="http://spam.example")
+    assert count(session, Event) == before  # nothing recorded, so no email is sent
+    person_ = sign_up("ann@example.test")
+    assert count(session, Event) == before + 1
+    assert bot[0] == person_[0] == 200
+    assert "Check your email" in bot[1] and "Check your email" in person_[1]
+
+
 def test_the_refused_form_works_at_375px_without_javascript_and_passes_axe(visit, site):
     """In a real browser: the honeypot stays out of sight, and the 429 page, reached with
     scripts off on a narrow phone screen, keeps the words and passes axe with them on."""
