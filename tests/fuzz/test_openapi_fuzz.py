@@ -20,13 +20,13 @@ import schemathesis
 from hypothesis import HealthCheck, given
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from casework.auth import create_user, issue_token
-from casework.models import Authority, Base, CommunityBody
+from casework.models import Base, User
 from tests.conftest import settings_for
-from tests.world import ALL_TRUE
+from tests.world import seed_fife
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "10"))
@@ -55,23 +55,12 @@ class Service:
 
 
 def _seed(session: Session) -> dict[str, str | None]:
-    fife = Authority(
-        code="FIFE", name="Fife Council", type="local_authority", email="cer@fife.test"
-    )
-    trust = CommunityBody(
-        name="Kinghorn Community Trust",
-        legal_form="company",
-        member_count=46,
-        contact_address="1 High Street, Kinghorn KY3 9UE",
-        contact_email="secretary@kinghorn.test",
-        community_definition="People living in KY3 9",
-        **ALL_TRUE,
-    )
-    session.add_all([fife, trust])
-    session.flush()
+    officer = seed_fife(session)  # Fife, its community body and secretary, an officer
+    fife = officer.authority
+    secretary = session.scalar(select(User).where(User.email == "secretary@kinghorn.test"))
     users = {
-        "community": create_user(session, email="sec@kinghorn.test", role="community", body=trust),
-        "officer": create_user(session, email="officer@fife.test", role="officer", authority=fife),
+        "community": secretary,
+        "officer": officer,
         "manager": create_user(session, email="manager@fife.test", role="manager", authority=fife),
         "admin": create_user(session, email="admin@test", role="admin"),
     }
