@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from casework.auth import create_user, issue_token
+from casework.auth import check_password, create_user, issue_token
 from casework.commands import create_case, perform
 from casework.context import db, services
 from casework.crypto import keyring_for
@@ -25,6 +25,16 @@ DEMO_PASSWORD = "demo-password-2026"
 ADMIN = "admin@casework.example"
 # Managers must sign in with a one-time code; the demo manager's authenticator key.
 DEMO_TOTP_SECRET = "CASEWORKDEMOMANAGERKEYAA"
+# The accounts the demo makes, and only these, are printed with the demo password.
+DEMO_EMAILS = (
+    ADMIN,
+    "officer@fife.example",
+    "manager@fife.example",
+    "officer@highland.example",
+    "secretary@kinghorntrust.example",
+    "clerk@burntislandcc.example",
+    "friends@lethamglen.example",
+)
 
 AUTHORITIES = [
     ("FIFE", "Fife Council", "local_authority", "community.empowerment@fife.example"),
@@ -97,7 +107,12 @@ def seed(app: Flask) -> list[Login]:
         _seed(session)
         session.commit()
     logins = []
-    for user in session.scalars(select(User).where(User.email.like("%.example")).order_by(User.id)):
+    demo_users = session.scalars(
+        select(User).where(User.email.in_(DEMO_EMAILS)).order_by(User.id)
+    ).all()
+    for user in demo_users:
+        if not user.active or not check_password(user, DEMO_PASSWORD):
+            continue  # changed or closed since: the demo password no longer signs it in
         where = (
             user.authority.code
             if user.authority
@@ -184,6 +199,7 @@ def _seed(session) -> None:
         pr.KIND,
         {
             "authority": "FIFE",
+            "title": "Safer routes to Kinghorn Primary School",
             "outcome": "Safer walking routes to Kinghorn Primary School",
             "reasons": "",
             "knowledge_and_experience": "",
@@ -198,6 +214,7 @@ def _seed(session) -> None:
         pr.KIND,
         {
             "authority": "FIFE",
+            "title": "Cleaner beaches on the Burntisland links",
             "outcome": "Cleaner beaches and better litter collection on the Burntisland links",
             "reasons": "The community council runs monthly beach cleans and hears residents' views.",
             "knowledge_and_experience": "Ten years of beach-clean records and a residents' survey.",
@@ -213,6 +230,7 @@ def _seed(session) -> None:
         pr.KIND,
         {
             "authority": "FIFE",
+            "title": "Mental health support for young people in Kinghorn",
             "outcome": "Better access to mental health support for young people in Kinghorn",
             "reasons": "Young people tell the trust that they cannot reach services in Kirkcaldy.",
             "knowledge_and_experience": "The trust runs the youth café and a peer-support group.",
@@ -237,6 +255,7 @@ def _seed(session) -> None:
         pr.KIND,
         {
             "authority": "FIFE",
+            "title": "Kinghorn harbour car park",
             "outcome": "A say in how the Kinghorn harbour car park is managed",
             "reasons": "The trust represents residents and harbour users.",
             "knowledge_and_experience": "Members include the harbour association and local traders.",
@@ -312,6 +331,7 @@ def _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law
         atr.KIND,
         {
             **request,
+            "title": "Ownership of Kinghorn Town Hall",
             "land": land["Kinghorn Town Hall"].id,
             "transfer_type": "ownership",
             "reasons": "",
@@ -326,6 +346,7 @@ def _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law
         atr.KIND,
         {
             **request,
+            "title": "Lease of the Burntisland Links Pavilion",
             "land": land["Burntisland Links Pavilion"].id,
             "transfer_type": "lease",
             "reasons": "The pavilion is closed; the trust will reopen it for local clubs.",
@@ -354,6 +375,7 @@ def _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law
         atr.KIND,
         {
             **request,
+            "title": "Use of Letham Glen Lodge as a visitor centre",
             "land": land["Letham Glen Lodge"].id,
             "transfer_type": "other_rights",
             "reasons": "The trust would open the lodge as a visitor centre for the glen.",

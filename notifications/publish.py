@@ -43,6 +43,7 @@ def publish(session: Session, event: Event) -> RegisterRecord | None:
         kind=case.kind,
         document=notice.kind,
         title=notice.subject,
+        request_title=case.title,
         authority_code=case.authority.code,
         authority_name=case.authority.name,
         body_name=case.community_body.name,

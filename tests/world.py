@@ -24,6 +24,7 @@ ALL_TRUE = dict.fromkeys(CONSTITUTION_FIELDS, True)
 REQUEST = {
     "kind": "participation_request",
     "authority": "FIFE",
+    "title": "Safer walking routes to Kinghorn Primary School",
     "outcome": "Safer walking routes to Kinghorn Primary School",
     "reasons": "Parents in the trust walk the routes every day and know where the danger is.",
     "knowledge_and_experience": "A survey of 140 families and two years of walking-bus records.",

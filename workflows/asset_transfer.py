@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from workflows import eligibility, receipt
 from workflows.authorities import AUTHORITY_TYPES, ReviewRoute
 from workflows.deadlines import DeadlineState, current, track
-from workflows.guards import considered, date_between, extension_guards, required_text, within
+from workflows.guards import (
+    answered_guard,
+    considered,
+    date_between,
+    extension_guards,
+    required_text,
+    within,
+)
 from workflows.machine import Action, Context, Guard, Law, State, Workflow
 from workflows.notices import Addressee, NoticeSpec
 from workflows.participation import CONSIDERATIONS as PR_CONSIDERATIONS
@@ -90,7 +97,7 @@ class AssetTransferFacts:
     state: str
     body: eligibility.BodyFacts
     authority_type: str
-    transfer_type: str
+    transfer_type: str | None
     request: Mapping[str, str]
     has_land: bool
     received_on: dt.date | None = None  # the day the last required item arrived (reg 5)
@@ -156,6 +163,22 @@ def missing_items(facts: AssetTransferFacts) -> list[str]:
     if not facts.body.contact_address.strip():
         missing.append("contact_address")
     return missing
+
+
+# What the body answers before it submits online: its title, the kind of transfer, the
+# land and the s.79 items. A missing-items notice is for what it could not have known.
+ANSWERS: dict[str, str] = {
+    "title": "a short title for the request",
+    "transfer_type": "the kind of transfer you are asking for",
+    "land": "the land or building the request is for",
+    **REQUEST_ITEMS,
+}
+
+
+def unanswered(facts: AssetTransferFacts) -> list[str]:
+    """The questions the body has left blank, in the order it is asked them."""
+    given = {"transfer_type": bool(facts.transfer_type), "land": facts.has_land}
+    return [k for k in ANSWERS if not given.get(k, bool((facts.request.get(k) or "").strip()))]
 
 
 def deadlines(facts: AssetTransferFacts, law: Law) -> list[DeadlineState]:
@@ -668,6 +691,7 @@ TRANSFER_BODY = Guard("s77.transfer_body", "s.77", _transfer_body)
 OWNERSHIP = Guard("s80.ownership", "s.80", _ownership)
 RELEVANT = Guard("sch3.relevant_authority", "s.77; Schedule 3", _relevant_authority)
 COMPLETE = Guard("s79.complete", REQUEST_CITATION, _complete)
+ANSWERED = answered_guard("s79.answered", unanswered, ANSWERS, REQUEST_CITATION)
 OFFER_DATE = Guard("s83.offer_by", "s.83", _offer_minimum, field="offer_by")
 TERMS = required_text(
     "terms", "s.82; s.83", "the terms and conditions of the agreement", applies=_agreed_payload
@@ -909,7 +933,7 @@ WORKFLOW = Workflow(
             _B,
             "Submit the request",
             "s.79",
-            guards=(RELEVANT, TRANSFER_BODY, OWNERSHIP),
+            guards=(ANSWERED, RELEVANT, TRANSFER_BODY, OWNERSHIP),
         ),
         Action(
             "request_missing_items",

@@ -155,3 +155,21 @@ def within(
         return None
 
     return Guard(f"{rule_id}.within", citation, check)
+
+
+def answered_guard(
+    guard_id: str, missing: Callable, labels: dict[str, str], citation: str
+) -> Guard:
+    """Submitting needs every answer: blank ones are listed, in the body's words."""
+
+    def check(ctx: Context) -> str | None:
+        blank = missing(ctx.facts)
+        if blank:
+            return (
+                "Answer every question before you submit. Still to answer: "
+                + "; ".join(labels[k] for k in blank)
+                + "."
+            )
+        return None
+
+    return Guard(guard_id, citation, check)

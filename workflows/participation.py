@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from workflows import eligibility, receipt
 from workflows.authorities import AUTHORITY_TYPES
 from workflows.deadlines import DeadlineState, current, track
-from workflows.guards import considered, date_between, extension_guards, required_text, within
+from workflows.guards import (
+    answered_guard,
+    considered,
+    date_between,
+    extension_guards,
+    required_text,
+    within,
+)
 from workflows.machine import Action, Context, Guard, Law, State, Workflow
 from workflows.notices import Addressee, NoticeSpec
 from workflows.periods import in_words
@@ -96,6 +103,15 @@ def missing_items(facts: ParticipationFacts) -> list[str]:
 
 
 ITEM_LABELS = {**REQUEST_ITEMS, "contact_address": "the body's contact address"}
+
+# What the body answers before it submits online: its title and the s.22 items. A
+# missing-items notice is for what the body could not have known, never a blank answer.
+ANSWERS: dict[str, str] = {"title": "a short title for the request", **REQUEST_ITEMS}
+
+
+def unanswered(facts: ParticipationFacts) -> list[str]:
+    """The questions the body has left blank, in the order it is asked them."""
+    return [k for k in ANSWERS if not (facts.request.get(k) or "").strip()]
 
 
 def deadlines(facts: ParticipationFacts, law: Law) -> list[DeadlineState]:
@@ -305,6 +321,7 @@ ELIGIBLE = Guard("s20.participation_body", "s.20", _participation_body)
 PSA = Guard("sch2.public_service_authority", "s.21; Schedule 2", _public_service_authority)
 ADDITIONAL_PSAS = Guard("s22_6.additional_authorities", "s.22(6)", _additional_are_psas)
 COMPLETE = Guard("s22.complete", REQUEST_CITATION, _complete)
+ANSWERED = answered_guard("s22.answered", unanswered, ANSWERS, REQUEST_CITATION)
 
 DECISION_GUARDS: tuple[Guard, ...] = (
     Guard("reg6_1.all_notified", "SSI 2017/39 reg 6(1)", _all_notified),
@@ -422,7 +439,7 @@ WORKFLOW = Workflow(
             _B,
             "Submit the request",
             "s.22",
-            guards=(ELIGIBLE, PSA, ADDITIONAL_PSAS),
+            guards=(ANSWERED, ELIGIBLE, PSA, ADDITIONAL_PSAS),
         ),
         Action(
             "request_missing_items",

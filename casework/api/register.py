@@ -59,7 +59,10 @@ class RecordSchema(Schema):
     reference = fields.String()
     kind = fields.String()
     document = fields.String()
-    title = fields.String()
+    title = fields.String(metadata={"description": "the document's title"})
+    request_title = fields.String(
+        allow_none=True, metadata={"description": "the title the body gave its request"}
+    )
     authority = fields.Function(lambda r: {"code": r.authority_code, "name": r.authority_name})
     community_body = fields.String(attribute="body_name")
     outcome = fields.String(allow_none=True)

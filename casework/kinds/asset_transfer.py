@@ -374,7 +374,7 @@ class AssetTransfer(CaseKind):
     prefix = "ATR"
     model = AssetTransferRequest
     workflow = atr.WORKFLOW
-    request_fields = ("transfer_type", "land_description", *atr.REQUEST_ITEMS)
+    request_fields = ("title", "transfer_type", "land_description", *atr.REQUEST_ITEMS)
     effects = {
         "submit": _submit,
         "request_missing_items": _request_missing_items,
@@ -453,7 +453,7 @@ class AssetTransfer(CaseKind):
             body=case.community_body.facts(),
             authority_type=case.authority.type,
             transfer_type=case.transfer_type,
-            request={k: getattr(case, k) or "" for k in atr.REQUEST_ITEMS},
+            request={k: getattr(case, k) or "" for k in ("title", *atr.REQUEST_ITEMS)},
             has_land=case.land_id is not None or bool((case.land_description or "").strip()),
             received_on=case.received_on,
             information_requested_on=case.information_requested_on,

@@ -139,7 +139,7 @@ class Participation(CaseKind):
     prefix = "PR"
     model = ParticipationRequest
     workflow = pr.WORKFLOW
-    request_fields = tuple(pr.REQUEST_ITEMS)
+    request_fields = ("title", *pr.REQUEST_ITEMS)
     effects = {
         "submit": _submit,
         "request_missing_items": _request_missing_items,

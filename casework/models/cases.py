@@ -37,6 +37,8 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
+    # The body's own short title, shown beside the reference wherever the case appears.
+    title: Mapped[str | None] = mapped_column(String(200))
     authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"))
     community_body_id: Mapped[int] = mapped_column(ForeignKey("community_bodies.id"))
     state: Mapped[str] = mapped_column(String(40))
@@ -114,7 +116,7 @@ class AssetTransferRequest(Case):
     id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     land_id: Mapped[int | None] = mapped_column(ForeignKey("land.id"), index=True)
     land_description: Mapped[str] = mapped_column(Text, default="")
-    transfer_type: Mapped[str] = mapped_column(String(20))
+    transfer_type: Mapped[str | None] = mapped_column(String(20))  # None until chosen
     reasons: Mapped[str] = mapped_column(Text, default="")
     benefits: Mapped[str] = mapped_column(Text, default="")
     proposed_price: Mapped[str] = mapped_column(Text, default="")

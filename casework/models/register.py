@@ -33,6 +33,7 @@ class RegisterRecord(Base):
     kind: Mapped[str] = mapped_column(String(40))
     document: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(300))
+    request_title: Mapped[str | None] = mapped_column(String(200))  # the body's own title
     authority_code: Mapped[str] = mapped_column(String(16))
     authority_name: Mapped[str] = mapped_column(String(200))
     body_name: Mapped[str] = mapped_column(String(200))

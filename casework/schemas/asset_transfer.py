@@ -5,11 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from casework.schemas.common import TODAY, CorrectReceipt, Receipt, id_field, text
-from casework.schemas.participation import Empty, RequestMissingItems, Withdraw
+from casework.schemas.participation import Empty, RequestMissingItems, Withdraw, title_field
 from workflows import asset_transfer as atr
 
 
 class RequestFields(Schema):
+    title = title_field()
     land = id_field(
         allow_none=True, metadata={"description": "the id of an entry in the register of land"}
     )
@@ -31,7 +32,6 @@ class CreateAssetTransferRequest(RequestFields):
     community_body = id_field(
         metadata={"description": "defaults to the signed-in member's own body"}
     )
-    transfer_type = fields.String(required=True, validate=validate.OneOf(list(atr.TRANSFER_TYPES)))
 
 
 class UpdateAssetTransferRequest(RequestFields):

@@ -26,6 +26,7 @@ class BodyRefSchema(Schema):
 
 class CaseSummarySchema(Schema):
     reference = fields.String()
+    title = fields.String(allow_none=True, metadata={"description": "the body's own title"})
     kind = fields.String()
     state = fields.String()
     state_label = fields.String()
@@ -178,7 +179,7 @@ class AssetTransferCaseSchema(CaseSchema):
     kind = fields.String(validate=validate.OneOf([atr.KIND]))
     land = fields.Nested(LandRefOut, allow_none=True)
     land_description = fields.String()
-    transfer_type = fields.String()
+    transfer_type = fields.String(allow_none=True)
     reasons = fields.String()
     benefits = fields.String()
     proposed_price = fields.String()

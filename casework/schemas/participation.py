@@ -8,7 +8,19 @@ from casework.schemas.common import TODAY, CorrectReceipt, Receipt, id_field, te
 from workflows import participation as pr
 
 
+def title_field() -> fields.String:
+    """The body's short title for its request, shown beside the reference everywhere."""
+    return text(
+        200,
+        metadata={
+            "description": "a short title for the request, such as 'Safer routes to "
+            "Glenbrae primary school'"
+        },
+    )
+
+
 class RequestFields(Schema):
+    title = title_field()
     outcome = text(metadata={"description": pr.REQUEST_ITEMS["outcome"]})
     reasons = text(metadata={"description": pr.REQUEST_ITEMS["reasons"]})
     knowledge_and_experience = text(

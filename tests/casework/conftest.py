@@ -185,6 +185,7 @@ def decide(world: World, ref: str, outcome: str = "agreed", process: str = "new"
 
 ASSET_REQUEST = {
     "kind": "asset_transfer_request",
+    "title": "Ownership of Kinghorn Town Hall",
     "transfer_type": "ownership",
     "reasons": "The hall is closing; the trust will run it as a community centre.",
     "benefits": "A warm space, a youth club and a weekly lunch club for older people.",

@@ -340,7 +340,7 @@ def test_land_given_in_reply_to_a_missing_information_notice_is_checked(world, a
     land = land_entry(officer)
     earlier = _refused(world, app, session, clock, land)
     move(clock, "2026-06-01")
-    ref = asset_request(world, land_description="")
+    ref = asset_request(world, land_description="The building on the square")
     assert ok(body.act(ref, "submit"))["repeat_of"] is None
     ok(officer.act(ref, "request_missing_items", {"missing": ["land"]}), "awaiting_information")
     case = ok(body.act(ref, "supply_information", {"land": land}), "submitted")
@@ -365,7 +365,7 @@ def test_a_changed_transfer_type_is_checked_again(world, app, session, clock):
     land = land_entry(officer)
     _refused(world, app, session, clock, land)
     move(clock, "2026-06-01")
-    ref = asset_request(world, land=land, transfer_type="lease", funding="")
+    ref = asset_request(world, land=land, transfer_type="lease")
     assert ok(body.act(ref, "submit"))["repeat_of"] is None
     ok(officer.act(ref, "request_missing_items", {"missing": ["funding"]}))
     # The reply asks for ownership instead, as the refused request did.

@@ -71,13 +71,20 @@ def test_missing_information_notice_lists_each_item_and_the_reply_revalidates(wo
     body, officer = world.body, world.officer
     move(clock, "2026-04-01")
     ref = asset_request(world, land_description="", funding="", community_support="  ")
-    ok(body.act(ref, "submit"), "submitted")
-    # Validation is refused while items are missing, naming them.
-    response = officer.act(ref, "validate")
+    # A blank answer cannot be submitted: the body is told each one it left blank.
+    response = body.act(ref, "submit")
     assert response.status_code == 409, response.json
     detail = response.json["detail"]
     for item in ("land", "community_support", "funding"):
         assert _item(item) in detail
+    ok(
+        body.patch(
+            f"/api/v1/cases/{ref}",
+            json={"land_description": "The hall", "funding": "Grants", "community_support": "Some"},
+        )
+    )
+    ok(body.act(ref, "submit"), "submitted")
+    # The officer finds those answers wanting, and asks for more.
     # The notice must list something.
     response = officer.act(ref, "request_missing_items", {"missing": []})
     assert response.status_code == 422 and "missing" in response.json["errors"]

@@ -147,9 +147,7 @@ def pr_new_process(world: World, clock) -> str:
     """From draft, with a missing item and another authority, to the outcome report."""
     body, officer = world.body, world.officer
     move(clock, "2026-04-01")
-    r = body.post(
-        "/api/v1/cases", json={**REQUEST, "additional_authorities": ["NHSF"], "reasons": ""}
-    )
+    r = body.post("/api/v1/cases", json={**REQUEST, "additional_authorities": ["NHSF"]})
     assert r.status_code == 201, r.json
     ref = r.json["reference"]
     ok(body.act(ref, "submit"), "submitted")
@@ -312,7 +310,7 @@ def atr_refused_reviewed_and_appealed(world: World, clock) -> tuple[str, int]:
     body, officer = world.body, world.officer
     land = land_entry(officer, **HALL)
     move(clock, "2026-04-01")
-    ref = asset_request(world, land=land, funding="")
+    ref = asset_request(world, land=land)
     ok(body.act(ref, "submit"), "submitted")
     ok(
         officer.act(ref, "request_missing_items", {"missing": ["funding"], "note": "Outline."}),

@@ -180,20 +180,32 @@ def test_s22_6_unknown_additional_authority_is_422(world):
 # -- s.22 and reg 4(1): a complete request ----------------------------------------------
 
 
-@pytest.mark.parametrize("item", pr.REQUEST_ITEMS)
+@pytest.mark.parametrize("item", pr.ANSWERS)
 @pytest.mark.parametrize("blank", ["", "   \n"])
-def test_s22_validating_a_request_without_an_item_is_409_naming_it(world, item, blank):
-    ref = submitted(world, **{item: blank})
+def test_s22_answered_submitting_a_request_with_a_blank_answer_is_409_naming_it(world, item, blank):
+    """A blank answer is not for the authority to chase with a missing-items notice: the
+    body is told before its request goes, in the words of its own questions."""
+    ref = new_request(world, **{item: blank})
+    case = world.body.case(ref)
+    assert "submit" not in [a["action"] for a in case["available_actions"]]
+
+    failures = _failures(world.body.act(ref, "submit"))
+
+    assert pr.ANSWERS[item] in failures["s22.answered"]
+    for other in set(pr.ANSWERS) - {item}:
+        assert pr.ANSWERS[other] not in failures["s22.answered"]
+    assert _state(world, ref) == "draft"
+
+
+def test_s22_complete_an_answer_blanked_in_reply_to_a_notice_blocks_validation(world):
+    ref = submitted(world)
+    world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
+    world.body.act(ref, "supply_information", {"reasons": " "})
     case = world.officer.case(ref)
     assert "validate" not in [a["action"] for a in case["available_actions"]]
-    assert "request_missing_items" in [a["action"] for a in case["available_actions"]]
-
     failures = _failures(world.officer.act(ref, "validate"))
-
-    assert pr.REQUEST_ITEMS[item] in failures["s22.complete"]
-    for other in set(pr.REQUEST_ITEMS) - {item}:
-        assert pr.REQUEST_ITEMS[other] not in failures["s22.complete"]
-    assert _state(world, ref) == "submitted"
+    assert pr.REQUEST_ITEMS["reasons"] in failures["s22.complete"]
+    assert pr.REQUEST_ITEMS["outcome"] not in failures["s22.complete"]
 
 
 def test_s22_a_body_without_a_contact_address_cannot_be_validated(world, session):
@@ -205,7 +217,7 @@ def test_s22_a_body_without_a_contact_address_cannot_be_validated(world, session
 
 
 def test_s22_the_missing_item_once_supplied_lets_the_request_be_validated(world):
-    ref = submitted(world, reasons="")
+    ref = submitted(world)  # the officer finds the reasons wanting
     world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
     r = world.body.act(ref, "supply_information", {"reasons": "We walk the routes daily."})
     assert r.json["state"] == "submitted" and r.json["reasons"] == "We walk the routes daily."
@@ -250,7 +262,7 @@ def test_reg5_the_officer_cannot_choose_a_validation_date(world, clock):
 
 
 def test_reg5_validation_date_is_the_day_the_last_missing_item_was_sent(world, clock):
-    ref = submitted(world, reasons="")
+    ref = submitted(world)  # the officer finds the reasons wanting
     world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
     _move(clock, "2026-04-06")
     world.body.act(ref, "supply_information", {"reasons": "We walk the routes daily."})
@@ -263,7 +275,7 @@ def test_reg5_validation_date_is_the_day_the_last_missing_item_was_sent(world, c
 
 
 def test_reg5_an_item_received_by_email_counts_from_the_day_it_arrived(world, clock):
-    ref = submitted(world, reasons="")
+    ref = submitted(world)  # the officer finds the reasons wanting
     world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
     _move(clock, "2026-04-06")
     world.body.act(ref, "supply_information", {"reasons": "We walk the routes daily."})
@@ -289,7 +301,7 @@ def test_reg5_an_offline_receipt_cannot_be_later_than_the_online_record(world, c
 
 
 def test_reg5_an_offline_receipt_cannot_be_before_the_missing_items_notice(world, clock):
-    ref = submitted(world, reasons="")
+    ref = submitted(world)  # the officer finds the reasons wanting
     _move(clock, "2026-04-02")
     world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
     _move(clock, "2026-04-06")
@@ -305,7 +317,7 @@ def test_reg5_an_offline_receipt_in_the_future_is_422(world):
 
 
 def test_reg5_correcting_the_receipt_date_needs_a_reason(world):
-    ref = submitted(world, reasons="")
+    ref = submitted(world)  # the officer finds the reasons wanting
     world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
     world.body.act(ref, "supply_information", {"reasons": "We walk the routes daily."})
     world.officer.act(ref, "validate")
@@ -723,7 +735,7 @@ def test_withdrawal_closes_the_open_deadlines(world):
 def test_reg4_1_supplying_information_cannot_name_other_authorities(world):
     """s.22(6) authorities are checked against Schedule 2 at submission; the reply to a
     missing-items notice supplies s.22 items only, and is never silently dropped."""
-    ref = submitted(world, reasons="")
+    ref = submitted(world)  # the officer finds the reasons wanting
     world.officer.act(ref, "request_missing_items", {"missing": ["reasons"]})
     r = world.body.act(
         ref, "supply_information", {"reasons": "Daily walks.", "additional_authorities": ["SWAT"]}

@@ -52,7 +52,7 @@ def _paragraphs(text: str) -> str:
 
 
 def test_reg4_1_missing_items_notice_lists_each_missing_item_and_only_those(world: World):
-    ref = submitted(world, reasons="", expected_improvement="")
+    ref = submitted(world)  # the officer finds two answers wanting
     r = world.officer.act(
         ref,
         "request_missing_items",
