@@ -11,10 +11,12 @@ from casework.access import Role, party_for
 from casework.commands import context_for
 from casework.kinds import kind_of
 from casework.kinds.asset_transfer import competing, freeze_statement, is_frozen, refused_on
-from casework.models import AssetTransferRequest, Case, ParticipationRequest, User
+from casework.models import AssetTransferRequest, Case, DeadlineRow, ParticipationRequest, User
 from workflows import asset_transfer as atr
+from workflows.calendars import SCOTTISH_BANK_HOLIDAYS, WorkingDays
 from workflows.machine import Law
-from workflows.rules import Party
+from workflows.periods import in_words
+from workflows.rules import Party, Rule, Rulebook
 
 
 def summary(case: Case, today: dt.date, *, overdue: bool | None = None) -> dict[str, Any]:
@@ -226,3 +228,93 @@ def _participation(case: ParticipationRequest) -> dict[str, Any]:
         }
     )
     return out
+
+
+# -- deadlines in words -------------------------------------------------------------------
+# One helper for the queue and the case page, so both say the same thing the same way.
+
+
+def calendar_for(rule: Rule, rulebook: Rulebook) -> WorkingDays:
+    """The working days a rule's own instrument counts, or the bank-holiday calendar for a
+    rule that names none."""
+    if rule.instrument is not None:
+        return rulebook.working_days(rule.instrument)
+    return SCOTTISH_BANK_HOLIDAYS
+
+
+def working_days_after(first: dt.date, last: dt.date, days: WorkingDays) -> int:
+    """How many working days fall after `first`, up to and including `last`."""
+    count, day = 0, first + dt.timedelta(days=1)
+    while day <= last:
+        count += days.is_working_day(day)
+        day += dt.timedelta(days=1)
+    return count
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _lead(rule: Rule) -> str:
+    return "Decide by" if rule.id.endswith(".decision") or "_decision" in rule.id else "Due by"
+
+
+def deadline_status(row: DeadlineRow, today: dt.date, rulebook: Rulebook) -> dict[str, str]:
+    """A deadline as a person reads it: "Decide by Tuesday 12 May 2026 (8 working days
+    left)", with a colour for its tag and the working-out as sentences."""
+    rule = rulebook.rule(row.rule)
+    when = in_words(row.due_date)
+    lines = [line for line in (row.explanation or "").splitlines() if line.strip()]
+    out = {"title": rule.title, "lines": lines, "due": when}
+    if row.status == "met":
+        settled = f" on {in_words(row.settled_on)}" if row.settled_on else ""
+        return {**out, "text": f"Done{settled} (it was due by {when})", "colour": "green"}
+    if row.status != "open":
+        return {**out, "text": f"No longer applies (it was due by {when})", "colour": "grey"}
+    days = calendar_for(rule, rulebook)
+    if row.due_date == today:
+        return {**out, "text": f"{_lead(rule)} {when} (due today)", "colour": "orange"}
+    if row.due_date > today:
+        left = working_days_after(today, row.due_date, days)
+        colour = "orange" if left <= 5 else "green"
+        return {
+            **out,
+            "text": f"{_lead(rule)} {when} ({_plural(left, 'working day')} left)",
+            "colour": colour,
+        }
+    late = working_days_after(row.due_date, today, days)
+    if not row.duty:  # a period for the body or the public that has run out
+        return {
+            **out,
+            "text": f"Ended {when} ({_plural(late, 'working day')} ago)",
+            "colour": "grey",
+        }
+    return {
+        **out,
+        "text": f"{_lead(rule)} {when} ({_plural(late, 'working day')} overdue)",
+        "colour": "red",
+    }
+
+
+def next_step(case: Case, today: dt.date, rulebook: Rulebook) -> dict[str, str]:
+    """What is due next on a case, in the same words on the queue and the case page: its
+    soonest open deadline, or for a request awaiting validation the check itself."""
+    open_rows = sorted(
+        (r for r in case.deadlines if r.status == "open"), key=lambda r: (r.due_date, r.id or 0)
+    )
+    if open_rows:
+        return deadline_status(open_rows[0], today, rulebook)
+    received = case.received_on or (case.submitted_at.date() if case.submitted_at else None)
+    if case.state == "submitted" and received is not None:
+        text = f"Check and validate: received on {in_words(received)}"
+        return {"title": "", "lines": [], "due": "", "text": text, "colour": "blue"}
+    if case.state == "awaiting_information" and case.information_requested_on:
+        text = (
+            "Waiting for the missing information, asked for on "
+            f"{in_words(case.information_requested_on)}"
+        )
+        return {"title": "", "lines": [], "due": "", "text": text, "colour": "grey"}
+    if case.closed_on is not None:
+        text = f"Closed on {in_words(case.closed_on)}"
+        return {"title": "", "lines": [], "due": "", "text": text, "colour": "grey"}
+    return {"title": "", "lines": [], "due": "", "text": "No deadline running", "colour": "grey"}

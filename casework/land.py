@@ -201,6 +201,22 @@ def retire(session: Session, entry: LandEntry, user: User | None, today: dt.date
     return entry
 
 
+def _matching(
+    session: Session, authority_id: int, key: str, data: dict[str, Any]
+) -> LandEntry | None:
+    """The entry an imported row is about: the one with its key, or, for a row that now
+    gives a UPRN, the entry made earlier from the same name and address without one (so a
+    re-import adds the UPRN to it rather than a second entry for the same land)."""
+    mine = select(LandEntry).where(LandEntry.authority_id == authority_id)
+    entry = session.scalar(mine.where(LandEntry.import_key == key))
+    if entry is None and data.get("uprn"):
+        earlier = import_key(None, data["name"], data.get("address", ""))
+        entry = session.scalar(
+            mine.where(LandEntry.import_key == earlier, LandEntry.uprn.is_(None))
+        )
+    return entry
+
+
 @dataclass
 class ImportResult:
     created: int = 0
@@ -275,11 +291,7 @@ def import_csv(session: Session, stream: io.TextIOBase, user: User | None) -> Im
                 )
                 continue
             seen.add(key)
-            entry = session.scalar(
-                select(LandEntry).where(
-                    LandEntry.authority_id == user.authority_id, LandEntry.import_key == key
-                )
-            )
+            entry = _matching(session, user.authority_id, key, data)
             if entry is None:
                 entry = LandEntry(authority_id=user.authority_id)
                 _apply(entry, {k: data.get(k) for k in FIELDS})

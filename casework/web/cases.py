@@ -12,12 +12,15 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from marshmallow import fields as mm_fields
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from casework import as_of, assignment, case_view, commands, documents, event_view
 from casework.access import may_take, party_for, scope_cases, scope_notices
 from casework.api import load
 from casework.api.documents import document_of, download
+from casework.clock import LONDON
 from casework.context import commit, db, law, today
 from casework.errors import Conflict, Forbidden, NotFound, ServiceError
 from casework.eventlog import Actor
@@ -60,6 +63,7 @@ EVENT_LABELS = {
     "deadline.reminder": "Reminder sent",
     "deadline.overdue": "Overdue: escalated to managers",
     "document.attached": "Document added",
+    "document.removed": "Document removed from the draft",
     "document.published": "Published on the register",
 }
 
@@ -151,9 +155,63 @@ def case(reference: str):
         "is_pr": isinstance(case, ParticipationRequest),
         "is_atr": isinstance(case, AssetTransferRequest),
     }
+    rulebook = law().rulebook
+    context["deadline_words"] = {
+        d.id: case_view.deadline_status(d, day, rulebook) for d in case.deadlines
+    }
+    context["next_step"] = case_view.next_step(case, day, rulebook)
+    if party is Party.BODY:
+        context["to_you"] = _to_the_body(case, view["available_actions"], context["next_step"])
     if party is Party.AUTHORITY:
         context["colleagues"] = assignment.colleagues(session, case.authority_id)
-    return page("web/cases/case.html", f"{case.reference}", **context)
+    return page("web/cases/case.html", heading_for(case), **context)
+
+
+def heading_for(case: Case) -> str:
+    """The reference and the body's own title for its request, once each."""
+    return f"{case.reference}: {case.title}" if case.title else case.reference
+
+
+# What the body is told on its case page, in the second person, with the step it can take.
+BODY_STATES = {
+    "submitted": "{authority} has your request and is checking that it is complete.",
+    "awaiting_information": "We are waiting for you to send the missing information.",
+    "under_consideration": "{authority} is considering your request.",
+    "validated": "{authority} has validated your request and will publish notices about it.",
+    "representations_open": "People may now comment on your request. {authority} will send "
+    "you copies of what they say.",
+    "awaiting_process_comments": "Your request was agreed. You may comment on the process "
+    "{authority} proposes.",
+    "process_running": "Your request was agreed and the outcome improvement process is under way.",
+    "agreed": "Your request was agreed. Make your offer to {authority}.",
+}
+BODY_STEPS = {
+    "supply_information": "Send it now",
+    "comment_on_process": "Comment on the process now",
+    "comment_on_representations": "Comment on the representations now",
+    "make_offer": "Make your offer now",
+}
+
+
+def _to_the_body(case: Case, offers, step: dict) -> dict | None:
+    text = BODY_STATES.get(case.state)
+    if text is None:
+        return None
+    text = text.format(authority=case.authority.name)
+    if step.get("text", "").startswith("Decide by"):
+        text += f" It must decide by {step['due']}."
+    link = next(
+        (
+            (
+                BODY_STEPS[o.trigger],
+                url_for("case_pages.action", reference=case.reference, trigger=o.trigger),
+            )
+            for o in offers
+            if o.trigger in BODY_STEPS
+        ),
+        None,
+    )
+    return {"text": text, "link": link}
 
 
 def _as_of_page(case: Case, workflow):
@@ -215,9 +273,28 @@ def _options(case: Case, trigger: str) -> dict[str, list[tuple[str, str]]]:
     if "land" in schema.fields and trigger != "link_land":
         out["land"] = _options(case, "link_land")["land"]
     if "rule" in schema.fields:
-        default = schema.fields["rule"].load_default
-        out["rule"] = [(default, rules.rule(default).title)]
+        out["rule"] = [
+            (r.rule, f"{rules.rule(r.rule).title}: due by {in_words(r.due_date)}")
+            for r in extensible(case, trigger)
+        ] or [
+            (
+                schema.fields["rule"].load_default,
+                rules.rule(schema.fields["rule"].load_default).title,
+            )
+        ]
     return out
+
+
+def extensible(case: Case, trigger: str) -> list:
+    """The case's running deadlines that this action may extend, soonest first."""
+    if trigger == "extend_contract_period":
+        rules = ("atr.contract",)
+    else:
+        rules = pr.EXTENSIBLE_RULES if case.kind == pr.KIND else atr.EXTENSIBLE_RULES
+    return sorted(
+        (r for r in case.deadlines if r.rule in rules and not r.key and r.status == "open"),
+        key=lambda r: r.due_date,
+    )
 
 
 def _offer(case: Case, party: Party, trigger: str):
@@ -293,10 +370,68 @@ def _answers(form_fields: list[forms.FormField]) -> list[tuple[str, str]]:
 
 
 def _prefill(case: Case, trigger: str) -> dict:
-    """Sending missing information starts from the request as it stands."""
-    if trigger != "supply_information":
-        return {}
-    return stored_answers(case)
+    """Sending missing information starts from the request as it stands; asking for it
+    starts with the items the request does not give ticked; an extension starts with the
+    soonest deadline it may extend chosen."""
+    if trigger == "supply_information":
+        return stored_answers(case)
+    if trigger == "request_missing_items":
+        facts = commands.context_for(case, today(), law()).facts
+        workflow_module = pr if case.kind == pr.KIND else atr
+        return {"missing": workflow_module.missing_items(facts)}
+    if trigger in ("agree_extension", "extend_contract_period"):
+        rows = extensible(case, trigger)
+        return {"rule": rows[0].rule} if rows else {}
+    return {}
+
+
+def _row_count(schema, form) -> int:
+    """Rows offered for a list of people: at least forms.LIST_ROWS, one more for each
+    press of "Add another", and never fewer than the rows already filled in."""
+    asked = forms.whole_number(form.get("rows"), 200) or forms.LIST_ROWS
+    if form.get("intent") == "add_row":
+        asked += 1
+    return max(forms.LIST_ROWS, min(asked, 200))
+
+
+def _list_fields(schema) -> list[str]:
+    return [
+        name
+        for name, f in schema.fields.items()
+        if isinstance(f, mm_fields.List) and isinstance(f.inner, mm_fields.Nested)
+    ]
+
+
+def _more_rows(schema, form_fields, values, errors, count: int, kind: str) -> None:
+    """forms.build offers forms.LIST_ROWS rows; add blank ones up to `count`."""
+    for ff in form_fields:
+        if ff.widget != "rows":
+            continue
+        inner = schema.fields[ff.name].inner.schema
+        for i in range(len(ff.rows), count):
+            ff.rows.append(
+                forms.build(
+                    inner,
+                    kind=kind,
+                    values=values,
+                    errors=errors,
+                    prefix=f"{ff.name}.{i}.",
+                    today=today(),
+                )
+            )
+
+
+def _payload(schema, form, count: int) -> dict:
+    """The API payload for the posted form, with every row of a list of people, not only
+    the first forms.LIST_ROWS."""
+    data = forms.payload(schema, form)
+    for name in _list_fields(schema):
+        inner = schema.fields[name].inner.schema
+        rows = [forms.payload(inner, form, prefix=f"{name}.{i}.") for i in range(count)]
+        rows = [r for r in rows if r]
+        if rows:
+            data[name] = rows
+    return data
 
 
 @bp.route("/cases/<reference>/actions/<trigger>", methods=["GET", "POST"])
@@ -305,14 +440,17 @@ def action(reference: str, trigger: str):
     case = visible_case(reference)
     party = _party(case)
     offer = _offer(case, party, trigger)
+    if trigger == "decide":
+        return _decide_pages(case, party, offer)
     schema = registry.ACTIONS[case.kind][trigger]()
     options = _options(case, trigger)
     intent = request.form.get("intent", "form")
     version_no = forms.whole_number(request.form.get("version")) or case.version
+    rows = _row_count(schema, request.form) if _list_fields(schema) else 0
     problem, preview, after = Problem(), None, None
-    if request.method == "POST" and intent != "form":
+    if request.method == "POST" and intent not in ("form", "add_row"):
         try:
-            data = fill_today(schema, load(schema, forms.payload(schema, request.form)), today())
+            data = fill_today(schema, load(schema, _payload(schema, request.form, rows)), today())
             if intent == "confirm":
                 perform_as(case, trigger, data, party, version_no)
                 commit()
@@ -339,12 +477,18 @@ def action(reference: str, trigger: str):
         options=options,
         today=today(),
     )
+    if rows:
+        _more_rows(schema, form_fields, values, problem.fields, rows, case.kind)
+    for ff in form_fields:
+        if ff.name == "rule":
+            ff.widget = "radios"  # every deadline that may be extended, with its date
     context = {
         "case": case,
         "offer": offer,
         "trigger": trigger,
         "version": version_no,
-        "label": f"{KIND_LABELS[case.kind]} {case.reference}",
+        "rows": rows,
+        "label": heading_for(case),
     }
     if preview is not None and not problem:
         return page(
@@ -394,7 +538,64 @@ def notice(reference: str, notice_id: int):
         notice=row,
         served=served,
         party=str(_party(case)),
-        label=f"{KIND_LABELS[case.kind]} {case.reference}",
+        label=heading_for(case),
+    )
+
+
+@bp.get("/cases/<reference>/print")
+@signed_in()
+def print_request(reference: str):
+    """The request on one clean page, to print or save as PDF from the browser."""
+    case = visible_case(reference)
+    _party(case)
+    workflow = kind_of(case).workflow
+    authorities = (
+        [a.authority.name for a in case.additional_authorities]
+        if isinstance(case, ParticipationRequest)
+        else []
+    )
+    submitted_on = case.submitted_at.astimezone(LONDON).date() if case.submitted_at else None
+    dates = [
+        (label, in_words(day))
+        for label, day in (
+            ("Submitted", submitted_on),
+            ("Received", case.received_on),
+            ("Validation date", case.validation_date),
+            ("Decided", case.decided_on),
+        )
+        if day is not None
+    ]
+    return page(
+        "web/cases/print.html",
+        heading_for(case),
+        case=case,
+        dates=dates,
+        notice=None,
+        state_label=workflow.states[case.state].label,
+        authorities=authorities,
+        today_words=in_words(today()),
+        **_request_context(case),
+    )
+
+
+@bp.get("/cases/<reference>/notices/<int:notice_id>/print")
+@signed_in()
+def print_notice(reference: str, notice_id: int):
+    """A notice on one clean page, to print or save as PDF from the browser."""
+    case = visible_case(reference)
+    _party(case)
+    query = select(Notice).where(Notice.case_id == case.id, Notice.id == notice_id)
+    row = db().scalar(scope_notices(query, g.user, case))
+    if row is None:
+        abort(404)
+    return page(
+        "web/cases/print.html",
+        row.subject,
+        case=case,
+        notice=row,
+        issued=in_words(row.issued_on),
+        today_words=in_words(today()),
+        **_request_context(case),
     )
 
 
@@ -462,3 +663,239 @@ def assign(reference: str):
         who = case.assigned_to.name or case.assigned_to.email if case.assigned_to else "nobody"
         flash(f"{reference} is assigned to {who}.", "success")
     return redirect(back)
+
+
+# -- the decision, one thing per page --------------------------------------------------
+# The answers travel between pages as hidden fields of the one form, so nothing is kept
+# on the server until the decision is sent; each page's answers are checked by running the
+# very command the API runs (and rolling it back), so the page and the API cannot disagree.
+
+
+def _agreed(answers) -> bool:
+    return answers.get("outcome") == "agreed"
+
+
+def _refused(answers) -> bool:
+    return answers.get("outcome") == "refused"
+
+
+def _decision_steps(kind: str, answers) -> list[dict]:
+    """The pages of the decision that apply to the answers given so far, in order."""
+    existing = answers.get("process") == "existing"
+    if kind == pr.KIND:
+        details = ["process_description"]
+        if existing:
+            details += ["process_stage", "participation_arrangements"]
+        details.append("other_participants")
+        steps = [
+            ("outcome", "Your decision", ("outcome",), True),
+            ("process", "The outcome improvement process", ("process",), _agreed(answers)),
+            ("process_details", "About the process", tuple(details), _agreed(answers)),
+            (
+                "considerations",
+                "The matters you must consider (s.24(3))",
+                ("considerations",),
+                True,
+            ),
+            ("reasons", "Your reasons for refusing", ("reasons",), _refused(answers)),
+        ]
+    else:
+        steps = [
+            ("outcome", "Your decision", ("outcome",), True),
+            (
+                "terms",
+                "The terms of the agreement",
+                ("terms", "offer_by", "terms_differ_significantly"),
+                _agreed(answers),
+            ),
+            (
+                "considerations",
+                "The matters you must consider (s.82(3))",
+                ("considerations",),
+                True,
+            ),
+            (
+                "reasons",
+                "Your reasons for agreeing" if _agreed(answers) else "Your reasons for refusing",
+                ("reasons",),
+                True,
+            ),
+        ]
+    return [{"name": n, "title": t, "fields": f} for n, t, f, applies in steps if applies]
+
+
+DECISION_QUESTIONS = {
+    "outcome": "Do you agree to the request, or refuse it?",
+    "process": "Will the body join a process that already exists, or a new one?",
+}
+CONTROL = ("csrf_token", "step", "intent", "version")
+
+
+def _decision_payload(schema, kind: str, answers) -> dict:
+    """The API payload from the answers, keeping only the fields that apply to them: a
+    process described before the officer changed to a refusal is not sent."""
+    keep = {f for s in _decision_steps(kind, answers) for f in s["fields"]}
+    return {k: v for k, v in forms.payload(schema, answers).items() if k in keep}
+
+
+def _errors_for(flat: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    return {k: v for k, v in flat.items() if any(k == n or k.startswith(n + ".") for n in names)}
+
+
+def _try_decision(case: Case, party: Party, schema, answers, version: int | None):
+    """Run the decision and roll it back: (field errors, general errors, preview, after)."""
+    try:
+        data = fill_today(
+            schema, load(schema, _decision_payload(schema, case.kind, answers)), today()
+        )
+        issued, after = _preview(case, "decide", data, party, version)
+        return {}, [], issued, after
+    except ServiceError as exc:
+        db().rollback()
+        problem = forms.problem_from(exc)
+        general = problem.general
+        if isinstance(exc, Conflict) and "version" in exc.extra:
+            general = [
+                "Someone else changed this case while you were working. Check the case, "
+                "then send your decision again: your answers are kept below."
+            ]
+        return problem.fields, general, None, None
+
+
+def _step_fields(schema, kind: str, step: dict, answers, errors) -> list[forms.FormField]:
+    built = forms.build(
+        schema, kind=kind, values=answers, errors=errors, only=step["fields"], today=today()
+    )
+    for ff in built:
+        if ff.name in DECISION_QUESTIONS:
+            ff.label = DECISION_QUESTIONS[ff.name]
+    return built
+
+
+def _decide_pages(case: Case, party: Party, offer):
+    """The decide action as a short series of pages, then a check page, then sending."""
+    schema = registry.ACTIONS[case.kind]["decide"]()
+    reference = case.reference
+    answers = request.form if request.method == "POST" else MultiDict()
+    intent = answers.get("intent", "next")
+    version = forms.whole_number(answers.get("version")) or case.version
+    steps = _decision_steps(case.kind, answers)
+    names = [s["name"] for s in steps]
+    here = answers.get("step", "")
+    general: list[str] = []
+    errors: dict[str, str] = {}
+    show = "outcome"
+    if request.method == "POST":
+        if intent.startswith("change:") and intent[7:] in names:
+            show = intent[7:]
+        elif intent == "back" and here in names:
+            show = names[max(0, names.index(here) - 1)]
+        elif intent == "confirm":
+            flat, general, _, _ = _try_decision(case, party, schema, answers, version)
+            if not flat and not general:
+                try:
+                    data = fill_today(
+                        schema,
+                        load(schema, _decision_payload(schema, case.kind, answers)),
+                        today(),
+                    )
+                    perform_as(case, "decide", data, party, version)
+                    commit()
+                    flash(f"Done: {offer.label.lower()}.", "success")
+                    return redirect(url_for("case_pages.case", reference=reference))
+                except ServiceError as exc:
+                    db().rollback()
+                    general = forms.problem_from(exc).general
+            case = visible_case(reference)
+            if general and any("Someone else" in g_ for g_ in general):
+                version = case.version
+                return _decision_check(case, party, schema, answers, version, general)
+            show, errors = _first_with_errors(steps, flat) or ("check", {})
+            if show == "check":
+                return _decision_check(case, party, schema, answers, version, general)
+        elif here in names or here == "check":
+            step = next((s for s in steps if s["name"] == here), None)
+            flat, general, _, _ = _try_decision(case, party, schema, answers, None)
+            case = visible_case(reference)
+            errors = _errors_for(flat, step["fields"]) if step else {}
+            general = [] if step else general
+            if step and errors:
+                show = here
+            else:
+                later = names[names.index(here) + 1 :] if step else []
+                if later:
+                    show = later[0]
+                else:
+                    return _decision_check(case, party, schema, answers, version, [])
+    step = next(s for s in steps if s["name"] == show)
+    problem = Problem(errors, [])
+    form_fields = _step_fields(schema, case.kind, step, answers, errors)
+    skip = CONTROL + tuple(
+        k for k in answers if any(k == f or k.startswith(f + ".") for f in step["fields"])
+    )
+    return page(
+        "web/cases/decide_step.html",
+        step["title"],
+        problem=problem,
+        form_fields=form_fields,
+        case=case,
+        offer=offer,
+        step=step,
+        first=show == names[0],
+        answers=answers,
+        skip=skip,
+        version=version,
+        label=heading_for(case),
+        **_request_context(case),
+    )
+
+
+def _first_with_errors(steps: list[dict], flat: dict[str, str]):
+    for s in steps:
+        mine = _errors_for(flat, s["fields"])
+        if mine:
+            return s["name"], mine
+    return None
+
+
+def _decision_check(case: Case, party: Party, schema, answers, version: int, general: list[str]):
+    steps = _decision_steps(case.kind, answers)
+    flat, more, preview, after = _try_decision(case, party, schema, answers, version)
+    case = visible_case(case.reference)
+    general = general or more
+    if flat and not general:
+        _name, errors = _first_with_errors(steps, flat) or (steps[0]["name"], {})
+        general = ["Some answers need changing: " + " ".join(errors.values())]
+    sections = [
+        {
+            **s,
+            "answers": _answers(_step_fields(schema, case.kind, s, answers, {})),
+        }
+        for s in steps
+    ]
+    return page(
+        "web/cases/decide_check.html",
+        "Check before you decide the request",
+        problem=Problem({}, general) if general else None,
+        case=case,
+        offer=offer_for(case, party),
+        sections=sections,
+        notices=preview or [],
+        after=after,
+        answers=answers,
+        version=version,
+        label=heading_for(case),
+    )
+
+
+def offer_for(case: Case, party: Party):
+    return _offer(case, party, "decide")
+
+
+def _request_context(case: Case) -> dict[str, Any]:
+    return {
+        "request_items": pr.REQUEST_ITEMS if case.kind == pr.KIND else atr.REQUEST_ITEMS,
+        "transfer_types": atr.TRANSFER_TYPES,
+        "is_atr": isinstance(case, AssetTransferRequest),
+        "kind_label": KIND_LABELS[case.kind],
+    }
