@@ -107,8 +107,9 @@ def scope_bodies(query: Select, user: User | None) -> Select:
 
 
 # Notices to owners and occupiers carry private people's names and addresses: they are the
-# authority's to see, not the body's (SSI 2016/357 reg 6).
-PRIVATE_ADDRESSEES = ("owners_and_occupiers",)
+# authority's to see, not the body's (SSI 2016/357 reg 6). So is a receipt to a person who
+# made a representation (casework.notices.representation_receipt).
+PRIVATE_ADDRESSEES = ("owners_and_occupiers", "representer")
 
 
 def scope_notices(query: Select, user: User | None, case: Case) -> Select:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 import jinja2
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from casework.eventlog import Actor, record
@@ -48,20 +49,49 @@ def text_to_html(text: str, title: str) -> str:
 def text_to_fragment(text: str, top: int = 1) -> str:
     """HTML for a notice's text: '# ' and '## ' headings, '- ' lists, paragraphs; all
     text escaped. `top` is the level of a '# ' heading, so a notice shown inside a page
-    keeps that page's heading order."""
-    parts = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = block.split("\n")
-        if all(line.startswith("- ") for line in lines):
-            items = "".join(f"<li>{escape(line[2:])}</li>" for line in lines)
-            parts.append(f"<ul>{items}</ul>")
-        elif len(lines) == 1 and lines[0].startswith("# "):
-            parts.append(f"<h{top}>{escape(lines[0][2:])}</h{top}>")
-        elif len(lines) == 1 and lines[0].startswith("## "):
-            parts.append(f"<h{top + 1}>{escape(lines[0][3:])}</h{top + 1}>")
-        else:
+    keeps that page's heading order.
+
+    Read line by line, so a heading or a list is one wherever it stands: a heading need
+    not have a blank line after it, and a list may follow its lead-in line directly."""
+    parts: list[str] = []
+    lines: list[str] = []  # the paragraph being read
+    items: list[str] = []  # the list being read
+
+    def close() -> None:
+        if lines:
             parts.append("<p>" + "<br>\n".join(str(escape(line)) for line in lines) + "</p>")
+            lines.clear()
+        if items:
+            parts.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for raw in text.strip().replace("\r\n", "\n").split("\n"):
+        line = raw.rstrip()
+        heading = re.match(r"(#{1,2}) +(\S.*)$", line)
+        if not line.strip():
+            close()
+        elif heading:
+            close()
+            level = top + len(heading.group(1)) - 1
+            parts.append(f"<h{level}>{escape(heading.group(2))}</h{level}>")
+        elif line.startswith("- "):
+            if lines:
+                close()
+            items.append(line[2:].strip())
+        elif items and raw.startswith("  "):
+            items[-1] += " " + line.strip()  # a list item carried on to the next line
+        else:
+            if items:
+                close()
+            lines.append(line)
+    close()
     return "\n".join(parts) + "\n"
+
+
+def notice_markup(text: str | None, top: int = 2) -> Markup:
+    """A notice's text as safe HTML within a page (the Jinja filter `notice_html`), its
+    headings below the page's own."""
+    return Markup(text_to_fragment(text or "", top=top))
 
 
 def issue(
@@ -121,3 +151,44 @@ def issue(
     )
     session.add(notice)
     return notice
+
+
+class Receiver(StrEnum):
+    """Who a receipt goes to: the person who sent a representation, and no one else."""
+
+    REPRESENTER = "representer"
+
+
+# A receipt for a representation sent through the public pages, to the address the person
+# gave. Not published; the authority's to see, like notices to owners and occupiers.
+REPRESENTATION_RECEIPT = NoticeSpec(
+    kind="representation_receipt",
+    title="We have received your representation",
+    citation="SSI 2016/357 reg 7",
+    recipient=Receiver.REPRESENTER,  # type: ignore[arg-type]
+)
+
+
+def representation_receipt(
+    session: Session,
+    case: Case,
+    representation: Any,
+    reference: str,
+    actor: Actor,
+    issued_on: dt.date,
+) -> Notice | None:
+    """Queue a receipt by email for a representation, if the person gave an address: a
+    notice like any other, so the outbox sends it once the representation is committed,
+    and to that address only."""
+    if not representation.email:
+        return None
+    return issue(
+        session,
+        case,
+        REPRESENTATION_RECEIPT,
+        actor,
+        issued_on,
+        {"representation": representation, "representation_reference": reference},
+        recipient=representation.name or "You",
+        recipient_email=representation.email,
+    )

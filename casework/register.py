@@ -6,8 +6,19 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
-from casework.models import RegisterRecord
+from casework.models import AssetTransferRequest, Case, LandEntry, RegisterRecord
 from casework.models.register import DECISION_DOCUMENTS
+
+# The case and its land, read through the record's case as plain tables, so the case's title
+# and the land's name and address are searched in the same query without loading the case.
+# A participation request has no land: the outer joins give NULL.
+_cases = Case.__table__
+_transfers = AssetTransferRequest.__table__
+_land = LandEntry.__table__
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def query(args: dict[str, Any], *, decisions_only: bool) -> Select:
@@ -28,15 +39,29 @@ def query(args: dict[str, Any], *, decisions_only: bool) -> Select:
         q = q.where(RegisterRecord.issued_on >= args["date_from"])
     if args.get("date_to"):
         q = q.where(RegisterRecord.issued_on <= args["date_to"])
-    for word in (args.get("q") or "").split():
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        q = q.where(
-            or_(
-                RegisterRecord.title.ilike(pattern, escape="\\"),
-                RegisterRecord.body_name.ilike(pattern, escape="\\"),
-                RegisterRecord.reference.ilike(pattern, escape="\\"),
-            )
+    words = (args.get("q") or "").split()
+    if words:
+        # One query: every word must be found in one of the record's, case's or land's
+        # columns (full-text search is for later).
+        q = (
+            q.join(_cases, _cases.c.id == RegisterRecord.case_id)
+            .outerjoin(_transfers, _transfers.c.id == RegisterRecord.case_id)
+            .outerjoin(_land, _land.c.id == _transfers.c.land_id)
         )
+        searched = (
+            RegisterRecord.title,
+            RegisterRecord.reference,
+            RegisterRecord.body_name,
+            RegisterRecord.authority_name,
+            RegisterRecord.text,
+            _cases.c.title,
+            _transfers.c.land_description,
+            _land.c.name,
+            _land.c.address,
+        )
+        for word in words:
+            pattern = _like(word)
+            q = q.where(or_(*(c.ilike(pattern, escape="\\") for c in searched)))
     order = {
         "newest": (RegisterRecord.published_at.desc(), RegisterRecord.id.desc()),
         "oldest": (RegisterRecord.published_at, RegisterRecord.id),

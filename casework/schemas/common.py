@@ -47,7 +47,7 @@ def id_field(**kwargs) -> fields.Integer:
     Every id in the schemas is one of these."""
     return Id(
         validate=validate.Range(
-            min=1, max=MAX_ID, error="Give the id of an existing record (a whole number)."
+            min=1, max=MAX_ID, error="Enter the number of an existing record, as a whole number."
         ),
         **kwargs,
     )
@@ -67,8 +67,8 @@ class Receipt(Schema):
         load_default=None,
         metadata={
             "description": "only where the request or its last item reached you by post, "
-            "email or by hand: the day it arrived. Leave out for what came through this "
-            "service: its day of receipt is already recorded."
+            "email or by hand: the day it arrived. Leave this out for anything that came "
+            "through this service, because the day it was received is already recorded"
         },
     )
     received_by = fields.String(
@@ -82,9 +82,9 @@ class Receipt(Schema):
     def _no_chosen_date(self, data, **_):
         if isinstance(data, dict) and "validation_date" in data:
             raise ValidationError(
-                "The validation date is not chosen: it is the day the last required item "
-                "was received. If it reached you by post, email or by hand, give that day "
-                "as received_on.",
+                "The validation date cannot be chosen: it is the day the last required "
+                "item was received. If it reached you by post, email or by hand, give the "
+                "day it arrived instead.",
                 "validation_date",
             )
         return data

@@ -4,16 +4,28 @@ representations, and the register of land. No account is needed for any of them.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
+import secrets
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, redirect, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from casework import land as land_register
-from casework import ratelimit
+from casework import notices, ratelimit
 from casework import register as decisions
 from casework.api import load
 from casework.api.pagination import paginate
@@ -21,7 +33,14 @@ from casework.api.register import RegisterQuery
 from casework.api.representations import open_query
 from casework.context import db, law, services, today
 from casework.eventlog import Actor
-from casework.models import AssetTransferRequest, Authority, LandEntry, RegisterRecord
+from casework.models import (
+    AssetTransferRequest,
+    Authority,
+    Case,
+    LandEntry,
+    RegisterRecord,
+    Representation,
+)
 from casework.schemas.asset_transfer import MakeRepresentation
 from casework.schemas.common import HONEYPOT
 from casework.schemas.land import LandQuerySchema
@@ -63,14 +82,55 @@ CSV_COLUMNS = (
 )
 
 
-def _query_args(schema) -> tuple[dict, Problem]:
+def _query_args(schema, raw: dict | None = None) -> tuple[dict, Problem]:
     """The search form's answers, checked by the API's own query schema."""
-    raw = {k: v for k, v in request.args.items() if v.strip()}
+    if raw is None:
+        raw = {k: v for k, v in request.args.items() if v.strip()}
     try:
         return schema.load(raw), Problem()
     except ValidationError as exc:
         messages = exc.normalized_messages()
         return schema.load({}), Problem(forms.flatten(messages))
+
+
+# The register's two dates, each entered as day, month and year (the GOV.UK date input):
+# (the form's name, the API's query name, its label).
+DATE_FILTERS = (("from", "date_from", "Issued from"), ("to", "date_to", "Issued to"))
+DATE_PARTS = ("day", "month", "year")
+
+
+class _Linked:
+    """An error shown in the summary with a link to its field: what a form field gives
+    `page()`, for the filters that are not built from a schema."""
+
+    def __init__(self, name: str, anchor: str, label: str, error: str):
+        self.name, self.id, self.label, self.error = name, anchor, label, error
+
+    def all_errors(self) -> list:
+        return [self]
+
+
+def _date_filters() -> tuple[dict[str, str], dict[str, str]]:
+    """The register's dates from their three fields each: ({'from': ISO date}, {'date_from':
+    error}). A date left wholly blank is no filter; the old one-field form (from=2026-04-01,
+    as the feeds and the API take it) is passed on as it is."""
+    values, errors = {}, {}
+    for name, key, _label in DATE_FILTERS:
+        parts = [request.args.get(f"{name}-{p}", "").strip() for p in DATE_PARTS]
+        if not any(parts):
+            if request.args.get(name, "").strip():
+                values[name] = request.args[name].strip()
+            continue
+        try:
+            day, month, year = (int(p) for p in parts)
+            if year < 1000:
+                raise ValueError
+            values[name] = dt.date(year, month, day).isoformat()
+        except ValueError:
+            errors[key] = "Enter a real date"
+    if not errors and "from" in values and "to" in values and values["from"] > values["to"]:
+        errors["date_from"] = "The from date must be the same as or before the to date"
+    return values, errors
 
 
 def _pages(total: int, page_no: int, size: int) -> dict:
@@ -100,24 +160,50 @@ def start():
 
 @bp.get("/register")
 def register():
-    args, problem = _query_args(RegisterQuery())
-    page_no = int(args.get("page", 1))
+    dates, date_errors = _date_filters()
+    raw = {
+        k: v
+        for k, v in request.args.items()
+        if v.strip() and k not in ("from", "to") and not k.startswith(("from-", "to-"))
+    }
+    args, problem = _query_args(RegisterQuery(), {**raw, **dates})
+    if problem or date_errors:
+        # A date the API's schema could not read: said as the three fields would say it.
+        dated = {"from": "date_from", "to": "date_to"}
+        fields_ = {
+            dated.get(k, k): "Enter a real date" if k in dated else v
+            for k, v in problem.fields.items()
+        }
+        problem = Problem({**fields_, **date_errors}, problem.general)
+    page_no = int(args.get("page", 1)) if not problem else 1
     records, total = [], 0
     if not problem:
         query = decisions.query(args, decisions_only=True)
         result = paginate(db(), query, page_no, PAGE_SIZE)
         records, total = result["items"], result["total"]
-    feed_args = {k: v for k, v in request.args.items() if k not in ("page", "sort") and v}
+    pages = _pages(total, page_no, PAGE_SIZE)
+    # The CSV and the feed take the dates as the API does, in one field each.
+    feed_args = {k: v for k, v in {**raw, **dates}.items() if k not in ("page", "sort")}
+    linked = [
+        _Linked(key, f"q-{name}-day", label, problem.fields[key])
+        for name, key, label in DATE_FILTERS
+        if problem and key in problem.fields
+    ]
+    if problem and "q" in problem.fields:
+        linked.insert(0, _Linked("q", "q-q", "Search", problem.fields["q"]))
     return page(
         "web/public/register.html",
         "Decision register",
         problem=problem,
+        form_fields=linked,
         records=records,
         args=request.args,
-        pages=_pages(total, page_no, PAGE_SIZE),
+        pages=pages,
+        beyond_last=bool(total) and page_no > pages["last"],
         authorities=_authorities(),
         kinds=list(KIND_LABELS.items()),
         outcomes=OUTCOMES,
+        outcome_labels=dict(OUTCOMES),
         kind_labels=KIND_LABELS,
         csv_url=url_for("public.register_csv") + ("?" + urlencode(feed_args) if feed_args else ""),
         atom_url=url_for("feeds.decisions_atom")
@@ -194,12 +280,17 @@ def record(record_id: int):
         )
         .all()
     )
+    case = db().get(Case, row.case_id)  # what was asked for: published with the decision
     return page(
         "web/public/record.html",
-        row.title,
+        row.title.removesuffix(f": {row.reference}"),  # the reference is in the label
         record=row,
+        case=case,
+        request_title=getattr(row, "request_title", None) or (case.title if case else None),
         others=others,
         kind_label=KIND_LABELS.get(row.kind, row.kind),
+        transfer_types=atr.TRANSFER_TYPES,
+        outcome_labels=dict(OUTCOMES),
         permalink=decisions.permalink(services().settings.base_url, row),
     )
 
@@ -230,48 +321,100 @@ def _open_case(reference: str) -> AssetTransferRequest:
     return case
 
 
+def named(case: Case) -> str:
+    """'ATR-FIFE-2026-0001: Lease of the pavilion', or the reference alone."""
+    return f"{case.reference}: {case.title}" if case.title else case.reference
+
+
+# What the person is told after sending, kept in their session cookie for the next page.
+SENT = "representation_sent"
+ANSWERS = ("name", "email", "address", "text")
+
+
+def representation_reference(case: Case, representation: Representation) -> str:
+    """The reference a person quotes about their representation."""
+    return f"{case.reference}-R{representation.id:04d}"
+
+
 @bp.route("/representations/<reference>", methods=["GET", "POST"])
 def representation(reference: str):
+    """One question page, then check your answers, then send: the form posts to itself,
+    and the answers travel in the check page's own form, never in the address."""
     case = _open_case(reference)
     schema = MakeRepresentation()
     problem = Problem()
     headers = {}
+    step = "form"
     if request.method == "POST":
-        ip, limit = client_ip(), services().settings.representation_limit
-        wait = ratelimit.retry_after(db(), ratelimit.REPRESENTATION, ip, limit)
-        if wait is not None:
-            # What was typed stays in the form below, so it can be sent later.
-            problem = Problem(general=[_too_many(wait)], status=429)
-            headers["Retry-After"] = str(wait)
-        elif request.form.get(HONEYPOT, "").strip():
+        if request.form.get(HONEYPOT, "").strip():
             # Only automated spam fills in the hidden field: it hears what a person would,
             # and nothing is kept or sent.
-            ratelimit.count(db(), ratelimit.REPRESENTATION, ip)
+            ratelimit.count(db(), ratelimit.REPRESENTATION, client_ip())
             db().commit()
+            session[SENT] = {
+                "case": reference,
+                "reference": f"{reference}-R{secrets.randbelow(9000) + 1000:04d}",
+                "emailed": bool(request.form.get("email", "").strip()),
+            }
             return redirect(url_for("public.representation_sent", reference=reference))
-        else:
-            data = forms.payload(schema, request.form)
-            public = Actor("member of the public")
-
-            def make() -> None:
-                perform_as(
+        data = forms.payload(schema, request.form)
+        public = Actor("member of the public")
+        if request.form.get("change"):
+            step = "form"
+        elif request.form.get("send") != "yes":
+            # Checked exactly as sending would check it, then undone: the same rules say
+            # what is missing, and nothing is kept until the person sends it.
+            problem = attempt_dry(
+                lambda: perform_as(
                     case, "make_representation", load(schema, data), Party.PUBLIC, actor=public
                 )
-                ratelimit.count(db(), ratelimit.REPRESENTATION, ip)
-
-            problem = attempt(make)
-            if not problem:
-                return redirect(url_for("public.representation_sent", reference=reference))
+            )
             case = _open_case(reference)
-    fields_ = forms.build(
-        schema,
-        kind=atr.KIND,
-        values=request.form if request.method == "POST" else {},
-        errors=problem.fields,
-    )
+            step = "form" if problem else "check"
+        else:
+            ip, limit = client_ip(), services().settings.representation_limit
+            wait = ratelimit.retry_after(db(), ratelimit.REPRESENTATION, ip, limit)
+            if wait is not None:
+                # What was typed stays in the form below, so it can be sent later.
+                problem = Problem(general=[_too_many(wait)], status=429)
+                headers["Retry-After"] = str(wait)
+            else:
+                sent: dict = {}
+
+                def make() -> None:
+                    answers = load(schema, data)
+                    perform_as(case, "make_representation", answers, Party.PUBLIC, actor=public)
+                    ratelimit.count(db(), ratelimit.REPRESENTATION, ip)
+                    rep = case.representations[-1]
+                    sent["reference"] = representation_reference(case, rep)
+                    if rep.email:
+                        notices.representation_receipt(
+                            db(), case, rep, sent["reference"], public, today()
+                        )
+                        sent["emailed"] = True
+
+                problem = attempt(make)
+                if not problem:
+                    session[SENT] = {"case": reference, "emailed": False, **sent}
+                    return redirect(url_for("public.representation_sent", reference=reference))
+                case = _open_case(reference)
+    problem = plain(problem)
+    values = request.form if request.method == "POST" else {}
+    fields_ = forms.build(schema, kind=atr.KIND, values=values, errors=problem.fields)
+    if step == "check":
+        html, status = page(
+            "web/public/representation_check.html",
+            "Check your representation before sending it",
+            case=case,
+            case_name=named(case),
+            answers={k: (values.get(k) or "").strip() for k in ANSWERS},
+            form_fields=fields_,
+            honeypot=HONEYPOT,
+        )
+        return html, status
     html, status = page(
         "web/public/representation.html",
-        f"Have your say on {case.reference}",
+        f"Have your say on {named(case)}",
         problem=problem,
         form_fields=fields_,
         case=case,
@@ -279,6 +422,38 @@ def representation(reference: str):
         honeypot=HONEYPOT,
     )
     return html, status, headers
+
+
+# "(SSI 2016/357 reg 7)", "(section 84)", "(s.82)": the law is cited in the page's hints, not
+# in an error a member of the public reads.
+CITATION = re.compile(r"\s*\((?:SSI \d{4}/\d+|section \d+|s\.\s?\d+|regulation \d+)[^)]*\)")
+
+
+def plain(problem: Problem) -> Problem:
+    """A problem's messages without the law's numbers in them."""
+
+    def words(message: str) -> str:
+        return CITATION.sub("", message).replace("..", ".").strip()
+
+    return Problem(
+        {k: words(v) for k, v in problem.fields.items()},
+        [words(m) for m in problem.general],
+        problem.status,
+    )
+
+
+def attempt_dry(work) -> Problem:
+    """Run `work` to find what is wrong with it, then roll it back whatever happened."""
+    from casework.errors import ServiceError
+    from casework.web.forms import problem_from
+
+    try:
+        work()
+    except ServiceError as exc:
+        return problem_from(exc)
+    finally:
+        db().rollback()
+    return Problem()
 
 
 def _too_many(wait: int) -> str:
@@ -300,7 +475,16 @@ def representation_sent(reference: str):
     )
     if case is None:
         abort(404)
-    return page("web/public/representation_sent.html", "Representation received", case=case)
+    sent = session.get(SENT) or {}
+    if sent.get("case") != reference:
+        sent = {}
+    return page(
+        "web/public/representation_sent.html",
+        "Representation received",
+        case=case,
+        case_name=named(case),
+        sent=sent,
+    )
 
 
 @bp.get("/land")
@@ -336,4 +520,36 @@ def land_entry(entry_id: int):
     if entry is None:
         abort(404)
     [entry] = land_register.with_freeze(db(), [entry])
-    return page("web/public/land_entry.html", entry.name, entry=entry)
+    freezing = []
+    if entry.frozen:
+        # The requests that freeze it, each with its "have your say" page while open.
+        open_now = {
+            c.reference
+            for c in db().scalars(
+                open_query(today()).where(AssetTransferRequest.reference.in_(entry.frozen_by))
+            )
+        }
+        cases = db().scalars(
+            select(AssetTransferRequest).where(AssetTransferRequest.reference.in_(entry.frozen_by))
+        )
+        by_ref = {c.reference: c for c in cases}
+        # The request as the public may read it: its latest published document.
+        latest: dict[int, RegisterRecord] = {}
+        for r in db().scalars(
+            select(RegisterRecord)
+            .where(RegisterRecord.case_id.in_([c.id for c in by_ref.values()]))
+            .order_by(RegisterRecord.published_at, RegisterRecord.id)
+        ):
+            latest[r.case_id] = r
+        freezing = [
+            {
+                "name": named(by_ref[r]),
+                "reference": r,
+                "record": latest.get(by_ref[r].id),
+                "open": r in open_now,
+                "closes": by_ref[r].representations_close,
+            }
+            for r in entry.frozen_by
+            if r in by_ref
+        ]
+    return page("web/public/land_entry.html", entry.name, entry=entry, freezing=freezing)

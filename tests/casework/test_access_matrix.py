@@ -171,6 +171,12 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/representations/<reference>/sent"): same(200),  # the request is open
     ("GET", "/land"): same(200),
     ("GET", "/land/<int:entry_id>"): same(200),
+    # The service pages in the footer are everyone's.
+    ("GET", "/accessibility"): same(200),
+    ("GET", "/privacy"): same(200),
+    ("GET", "/cookies"): same(200),
+    ("GET", "/help"): same(200),
+    ("GET", "/feedback"): same(200),
     # The sign-in and sign-up forms are public; showing them again to someone signed in
     # gives nothing away, and an empty sign-up form is an input error for anyone.
     ("GET", "/sign-in"): same(200),
@@ -190,6 +196,12 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/account"): signed_in_page(),
     ("GET", "/account/two-factor"): signed_in_page(),
     ("POST", "/account/two-factor"): signed_in_page({200, 422, *SEE_OTHER}),
+    ("GET", "/account/password"): signed_in_page(),
+    ("POST", "/account/password"): signed_in_page({200, 422, *SEE_OTHER}),
+    ("GET", "/account/email"): signed_in_page(),
+    ("POST", "/account/email"): signed_in_page({200, 422}),
+    ("GET", "/account/email/confirm/<token>"): signed_in_page(404),
+    ("POST", "/account/email/confirm/<token>"): signed_in_page(404),
     ("GET", "/organisation"): community_page(),
     ("POST", "/organisation"): community_page({200, 422, *SEE_OTHER}),
     ("GET", "/organisation/eligibility"): community_page(),
@@ -204,6 +216,12 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/requests/<reference>/check"): draft_page({200, 422, *SEE_OTHER}),
     ("GET", "/requests/<reference>/submitted"): draft_page(404),
     ("POST", "/requests/<reference>/withdraw-draft"): draft_page(SEE_OTHER),
+    ("GET", "/requests/<reference>/withdraw-draft"): draft_page(),
+    ("GET", "/requests/<reference>"): draft_page(),
+    # The title makes the draft; with no kind and authority chosen first, back to choose.
+    ("GET", "/requests/new/<kind>/title"): community_page(SEE_OTHER),
+    ("POST", "/requests/new/<kind>/title"): community_page(SEE_OTHER),
+    ("POST", "/requests/<reference>/documents/<int:document_id>/remove"): draft_page(404),
     ("GET", "/queue"): authority_page(),
     # The case pages are for the parties (the body and the authority): the administrator
     # works through the API and the CLI, has no home page here, and gets a 404.

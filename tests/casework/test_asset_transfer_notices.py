@@ -416,7 +416,7 @@ def test_decision_notice_when_agreed(world, clock):
     assert "against an agreement on terms that differ significantly" in flat
     assert "elected members (section 86" in flat
     for label in CONSIDERATIONS.values():
-        assert f"- {label}: Considered: {label}" in text
+        assert f"- {label[:1].upper()}{label[1:]}: Considered: {label}" in text
 
 
 def test_decision_notice_when_refused(world, clock):

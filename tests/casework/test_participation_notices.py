@@ -179,7 +179,7 @@ def test_s24_refusal_notice_states_the_reasons_and_every_matter_considered(world
     assert "has refused the participation request" in text
     assert "The service closes in June; there is no process." in text
     for label in pr.CONSIDERATIONS.values():
-        assert f"{label}: Considered: {label}" in text
+        assert f"{label[:1].upper()}{label[1:]}: Considered: {label}" in text
     assert "no appeal" in text
 
 

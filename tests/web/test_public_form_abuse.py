@@ -43,6 +43,7 @@ def represent(client, ref: str, text: str, **extra):
         "name": "Morag Resident",
         "address": "3 Harbour Road, Kinghorn",
         "text": text,
+        "send": "yes",  # as the check-your-answers page sends it
         **extra,
     }
     return client.post(path, data=data)
@@ -165,6 +166,7 @@ def test_the_refused_form_works_at_375px_without_javascript_and_passes_axe(visit
         page.get_by_label("Name").fill("Morag Resident")
         page.get_by_label("Postal address").fill("3 Harbour Road, Kinghorn")
         page.get_by_label("Your representation").fill(text)
+        page.get_by_role("button", name="Continue").click()
         page.get_by_role("button", name="Send representation").click()
         page.wait_for_load_state("load")
 
@@ -182,6 +184,9 @@ def test_the_refused_form_works_at_375px_without_javascript_and_passes_axe(visit
     sighted.page.set_viewport_size({"width": 375, "height": 800})
     sighted.go(f"/representations/{ref}")
     sighted.page.get_by_label("Your representation").fill(WORDS)
+    sighted.page.get_by_label("Name").fill("Morag Resident")
+    sighted.page.get_by_label("Postal address").fill("3 Harbour Road, Kinghorn")
+    sighted.page.get_by_role("button", name="Continue").click()
     sighted.page.get_by_role("button", name="Send representation").click()
     sighted.page.wait_for_load_state("load")
     # Chromium logs any 4xx page as a failed load; that 429 is the one this test expects.
