@@ -1,15 +1,25 @@
 # The two commands in the README: `make run` and `make test`. Each sets up what it needs.
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-8)
+PORT   ?= 5000
+HASH   := $(shell cat pyproject.toml | md5sum | cut -c1-8)
+# What running needs, and on top of it what testing needs: one stamp each, so `make run`
+# installs no test tools and `make test` after it adds only those.
+RUNTIME := $(VENV)/.runtime-$(HASH)
+STAMP   := $(VENV)/.installed-$(HASH)
 SGDS   := casework/static/vendor/sgds
 ASSETS := $(SGDS)/.built-$(shell cat package.json package-lock.json | md5sum | cut -c1-8)
 
 .PHONY: run test lint docs bench assets fuzz
 
-$(STAMP): pyproject.toml
-	python3 -m venv $(VENV)
+$(RUNTIME): pyproject.toml
+	test -x $(BIN)/pip || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	rm -f $(VENV)/.runtime-*
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
@@ -26,8 +36,8 @@ $(ASSETS): package.json package-lock.json
 
 assets: $(ASSETS)
 
-run: $(STAMP) $(ASSETS)
-	$(BIN)/casework serve --demo
+run: $(RUNTIME) $(ASSETS)
+	$(BIN)/casework serve --demo --port $(PORT)
 
 test: $(STAMP) $(ASSETS)
 	.ci/services

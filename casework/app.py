@@ -51,7 +51,10 @@ def create_app(
         law=settings.law(),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("transitions").setLevel(logging.WARNING)
+    # Routine chatter stays off the console: the state machine's every step, and the
+    # scheduler's "Running job ... executed successfully" every minute.
+    for name in ("transitions", "apscheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     @app.before_request
     def _refuse_nul():

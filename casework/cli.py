@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import errno
 import os
 import re
+import socket
 import sys
 
 import click
@@ -41,35 +45,87 @@ def main() -> None:
     pass
 
 
+def _port_taken(host: str, port: int) -> bool:
+    """Whether another program already listens on host:port (as waitress would bind it)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return False  # waitress reports a bad host itself
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def _port_in_use(port: int) -> None:
+    other = 5050 if port != 5050 else 5051
+    click.echo(
+        f"Port {port} is in use. Stop the other program or choose another: make run PORT={other}",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def listening_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server listening on host:port."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def serve_settings(settings: Settings, environ, host: str, port: int) -> Settings:
+    """Links in notices, email and the register use BASE_URL when it is set, and otherwise
+    the address this server listens on."""
+    if environ.get("BASE_URL"):
+        return settings
+    return dataclasses.replace(settings, base_url=listening_url(host, port))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Seed demo data (once) and print the demo logins.")
 def serve(host: str, port: int, demo: bool) -> None:
     """Run the web service."""
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
-    settings = _settings()
+    from casework.app import create_app
+
+    if _port_taken(host, port):
+        _port_in_use(port)
+    settings = serve_settings(_settings(), os.environ, host, port)
     if settings.is_sqlite:
         # The embedded default makes its own schema, so one command is enough to start.
         from casework.migrate import upgrade
 
         settings.instance_path.mkdir(parents=True, exist_ok=True)
         upgrade(settings.database_url)
-    app = _app()
+    app = create_app(settings)
+    try:
+        server = create_server(app, host=host, port=port, threads=8, ident="casework")
+    except OSError as exc:  # taken since the check above
+        if exc.errno == errno.EADDRINUSE:
+            _port_in_use(port)
+        raise
     if demo:
         from casework.demo import print_logins, seed
 
         with app.app_context():
             print_logins(seed(app))
     extensions.call("serve", app)
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    url = listening_url(host, port) + "/"
     click.echo(f"Casework is running at {url} (API: {url}api/v1/openapi.json)")
     click.echo(
         f"Database: {settings.database_url.split('@')[-1]}; "
         f"broker: {'in-process' if settings.embedded else 'Redis'}"
     )
-    waitress_serve(app, host=host, port=port, threads=8, ident="casework")
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C stops it without a traceback
+        server.run()
 
 
 @main.group()

@@ -97,6 +97,8 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             smtp_url=env.get("SMTP_URL") or None,
             secret_key=env.get("SECRET_KEY") or _instance_secret(instance),
+            # Unset, `casework serve` puts the address it listens on here (cli.serve_settings);
+            # other commands (worker, scheduler) assume the default port.
             base_url=(env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             instance_path=instance,
             rule_overrides=overrides,

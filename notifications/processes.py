@@ -19,11 +19,25 @@ log = logging.getLogger(__name__)
 EVERY_SECONDS = 60
 
 
+class _OwnWorkerMiddleware(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        duplicate = "middleware of the same type twice" in str(record.msg)
+        return not (duplicate and args and type(args[0]).__name__ == "_WorkerMiddleware")
+
+
 def start_workers(
     broker: dramatiq.Broker, threads: int = 8, webhook_threads: int = 4
 ) -> list[dramatiq.Worker]:
     """Two workers: webhooks get threads of their own, so a slow endpoint takes none of
-    the threads that send email and publish decisions."""
+    the threads that send email and publish decisions.
+
+    Each dramatiq Worker adds its own middleware to the broker when it starts, so the second
+    one makes dramatiq warn of "a middleware of the same type twice". Here that is meant:
+    each worker's middleware serves only its own queues. The warning is dropped for that
+    middleware alone; any other duplicate is still reported."""
+    if not any(isinstance(f, _OwnWorkerMiddleware) for f in broker.logger.filters):
+        broker.logger.addFilter(_OwnWorkerMiddleware())
     workers = [
         dramatiq.Worker(
             broker, queues={"outbox", "default"}, worker_threads=threads, worker_timeout=100
