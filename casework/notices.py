@@ -169,6 +169,11 @@ REPRESENTATION_RECEIPT = NoticeSpec(
 )
 
 
+def representation_reference(case: Case, representation: Any) -> str:
+    """The reference a person quotes about their representation."""
+    return f"{case.reference}-R{representation.id:04d}"
+
+
 def representation_receipt(
     session: Session,
     case: Case,

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from casework import commands, ratelimit
+from casework import commands, notices, ratelimit
 from casework.api import json_body, load
 from casework.api.pagination import paginate
 from casework.context import commit, db, law, services, today
@@ -142,6 +142,16 @@ class Representations(MethodView):
                 Party.PUBLIC,
                 today=today(),
                 law=law(),
+            )
+            made = case.representations[-1]
+            # The same emailed receipt as the page sends, to the address given and no other.
+            notices.representation_receipt(
+                db(),
+                case,
+                made,
+                notices.representation_reference(case, made),
+                Actor("member of the public"),
+                today(),
             )
         ratelimit.count(db(), ratelimit.REPRESENTATION, ip)
         commit()

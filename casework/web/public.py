@@ -39,7 +39,6 @@ from casework.models import (
     Case,
     LandEntry,
     RegisterRecord,
-    Representation,
 )
 from casework.schemas.asset_transfer import MakeRepresentation
 from casework.schemas.common import HONEYPOT
@@ -331,11 +330,6 @@ SENT = "representation_sent"
 ANSWERS = ("name", "email", "address", "text")
 
 
-def representation_reference(case: Case, representation: Representation) -> str:
-    """The reference a person quotes about their representation."""
-    return f"{case.reference}-R{representation.id:04d}"
-
-
 @bp.route("/representations/<reference>", methods=["GET", "POST"])
 def representation(reference: str):
     """One question page, then check your answers, then send: the form posts to itself,
@@ -386,7 +380,7 @@ def representation(reference: str):
                     perform_as(case, "make_representation", answers, Party.PUBLIC, actor=public)
                     ratelimit.count(db(), ratelimit.REPRESENTATION, ip)
                     rep = case.representations[-1]
-                    sent["reference"] = representation_reference(case, rep)
+                    sent["reference"] = notices.representation_reference(case, rep)
                     if rep.email:
                         notices.representation_receipt(
                             db(), case, rep, sent["reference"], public, today()

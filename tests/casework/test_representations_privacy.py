@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from casework.models import Event
+from casework.models import Event, Notice
 from notifications.publish import publish
 from tests.casework.conftest import (
     REASONS_FOR_REVIEW,
@@ -108,6 +108,23 @@ def test_anyone_may_make_a_representation_without_an_account(world, clock):
     # A postal address alone is enough.
     postal = {k: v for k, v in ANN.items() if k != "email"}
     assert _represent(world, ref, postal).status_code == 201
+
+
+def test_reg7_a_representation_made_through_the_api_is_receipted_to_its_sender_only(
+    world, session, clock
+):
+    ref, _ = _open_request(world, clock)
+    assert _represent(world, ref, ANN).status_code == 201
+    postal = {k: v for k, v in ANN.items() if k != "email"}
+    assert _represent(world, ref, postal).status_code == 201
+
+    receipts = session.scalars(select(Notice).where(Notice.kind == "representation_receipt")).all()
+    # One receipt, to the address given; none for the representation sent by post.
+    assert [(n.recipient_email, n.public) for n in receipts] == [(ANN["email"], False)]
+    (made, _) = world.officer.case(ref)["representations"]
+    assert f"{ref}-R{made['id']:04d}" in receipts[0].body_text
+    # The requesting body is not told who made it.
+    assert all(n["kind"] != "representation_receipt" for n in notices_of(world.body, ref))
 
 
 def test_representations_may_be_made_up_to_and_including_the_closing_day(world, clock):
