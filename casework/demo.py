@@ -96,8 +96,42 @@ class Login:
     token: str
 
 
-def _considerations(text: str) -> dict[str, str]:
-    return {k: f"{text} ({v})." for k, v in pr.CONSIDERATIONS.items()}
+# What an officer wrote about each matter (s.24(3) and s.82(3)) in the demo's decisions.
+HARBOUR_CONSIDERATIONS = {
+    "request_reasons": "The trust speaks for residents and harbour users, who know the car "
+    "park's problems at first hand.",
+    "supporting_information": "The trust's survey of 210 residents and 40 traders.",
+    "economic_development": "Better parking for visitors should help the harbour's cafés "
+    "and shops.",
+    "regeneration": "Part of the harbour plan; no direct effect beyond it.",
+    "public_health": "Fewer cars circling the front makes walking to the beach safer.",
+    "social_wellbeing": "Residents will have a say in a space they use every day.",
+    "environmental_wellbeing": "Less queuing traffic on the harbour road.",
+    "inequalities_of_outcome": "Residents' permits would be free for households on low incomes.",
+    "participation_in_process": "The trust will hold its meetings in the evening, in the "
+    "village, so working residents can come.",
+    "participation_in_service": "Blue-badge holders will be asked to test the new layout.",
+    "other_benefits": "None found beyond those above.",
+    "other_matters": "The harbour is a conservation area; any signs need consent.",
+}
+LODGE_CONSIDERATIONS = {
+    "request_reasons": "The trust wants a visitor centre; the reasons are sound but depend "
+    "on the whole building.",
+    "supporting_information": "Letters from two walking groups and the primary school.",
+    "economic_development": "A visitor centre would bring some visitors to Leven.",
+    "regeneration": "The glen is not in a regeneration area.",
+    "public_health": "More people might walk in the glen; the rangers already lead walks.",
+    "social_wellbeing": "A meeting place would be welcome, but the hall nearby offers one.",
+    "environmental_wellbeing": "The rangers' conservation work needs the lodge as its base.",
+    "inequalities_of_outcome": "No evidence that the centre would reach households in "
+    "deprived areas of Leven.",
+    "participation_in_process": "Not shown how people experiencing disadvantage would take part.",
+    "participation_in_service": "Not shown.",
+    "other_benefits": "None found beyond those above.",
+    "other_matters": "The lodge's roof needs repair this year.",
+    "alternative_proposals": "The rangers' own use of the lodge, which the council prefers.",
+    "legal_obligations": "None prevent a transfer.",
+}
 
 
 def seed(app: Flask) -> list[Login]:
@@ -275,7 +309,7 @@ def _seed(session) -> None:
             "process_description": "A working group of the trust, council officers and harbour "
             "users, meeting monthly for six months.",
             "other_participants": "The harbour users' association sends one member to the group.",
-            "considerations": _considerations("Considered and found to favour agreeing"),
+            "considerations": HARBOUR_CONSIDERATIONS,
         },
         as_officer,
         Party.AUTHORITY,
@@ -430,7 +464,7 @@ def _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law
         {
             "outcome": "refused",
             "reasons": "The rangers' service needs the whole lodge for the next five years.",
-            "considerations": {k: f"Considered ({v})." for k, v in atr.CONSIDERATIONS.items()},
+            "considerations": LODGE_CONSIDERATIONS,
         },
         as_officer,
         Party.AUTHORITY,
