@@ -18,9 +18,20 @@ from casework.web import security
 from casework.web.session import load_user
 
 
-def longdate(value: dt.date | dt.datetime | None) -> str:
-    if value is None:
+def longdate(value: dt.date | dt.datetime | str | None) -> str:
+    """A date (and a time, for a moment) in words; an ISO string from an event's payload
+    is read first, so no page shows it raw."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        try:
+            value = (
+                dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+            )
+        except ValueError:
+            return value
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
     if isinstance(value, dt.datetime):
         from casework.clock import LONDON
 

@@ -36,7 +36,7 @@ from casework.models import (
 )
 from casework.schemas import registry
 from casework.schemas.common import fill_today
-from casework.web import forms
+from casework.web import dates, forms
 from casework.web.acting import attempt, perform_as
 from casework.web.community import authority_options, stored_answers
 from casework.web.forms import Problem
@@ -109,7 +109,7 @@ def case(reference: str):
     workflow = kind.workflow
     if party is Party.BODY and case.state == workflow.initial:
         return redirect(url_for("community.check", reference=reference))
-    if request.args.get("as_of"):
+    if any(request.args.get(k) for k in ("as_of", "as_of-day", "as_of-month", "as_of-year")):
         return _as_of_page(case, workflow)
     day = today()
     view = case_view.detail(case, g.user, day, law())
@@ -216,11 +216,8 @@ def _to_the_body(case: Case, offers, step: dict) -> dict | None:
 
 def _as_of_page(case: Case, workflow):
     """The case as it stood at the end of a day, rebuilt from its events (casework/as_of)."""
-    try:
-        day = dt.date.fromisoformat(request.args["as_of"])
-    except ValueError:
-        day = None
-    errors = {} if day else {"as_of": "Enter a real date, for example 2026-04-21."}
+    day, error = dates.from_fields(request.args, "as_of")
+    errors = {"as_of": error} if error else {}
     then = None
     if day is not None:
         try:

@@ -4,7 +4,6 @@ representations, and the register of land. No account is needed for any of them.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import secrets
@@ -43,7 +42,7 @@ from casework.models import (
 from casework.schemas.asset_transfer import MakeRepresentation
 from casework.schemas.common import HONEYPOT
 from casework.schemas.land import LandQuerySchema
-from casework.web import forms
+from casework.web import dates, forms
 from casework.web.acting import attempt, perform_as
 from casework.web.forms import Problem
 from casework.web.pages import KIND_LABELS, page
@@ -95,7 +94,6 @@ def _query_args(schema, raw: dict | None = None) -> tuple[dict, Problem]:
 # The register's two dates, each entered as day, month and year (the GOV.UK date input):
 # (the form's name, the API's query name, its label).
 DATE_FILTERS = (("from", "date_from", "Issued from"), ("to", "date_to", "Issued to"))
-DATE_PARTS = ("day", "month", "year")
 
 
 class _Linked:
@@ -115,18 +113,11 @@ def _date_filters() -> tuple[dict[str, str], dict[str, str]]:
     as the feeds and the API take it) is passed on as it is."""
     values, errors = {}, {}
     for name, key, _label in DATE_FILTERS:
-        parts = [request.args.get(f"{name}-{p}", "").strip() for p in DATE_PARTS]
-        if not any(parts):
-            if request.args.get(name, "").strip():
-                values[name] = request.args[name].strip()
-            continue
-        try:
-            day, month, year = (int(p) for p in parts)
-            if year < 1000:
-                raise ValueError
-            values[name] = dt.date(year, month, day).isoformat()
-        except ValueError:
-            errors[key] = "Enter a real date"
+        day, error = dates.from_fields(request.args, name)
+        if error:
+            errors[key] = error
+        elif day:
+            values[name] = day.isoformat()
     if not errors and "from" in values and "to" in values and values["from"] > values["to"]:
         errors["date_from"] = "The from date must be the same as or before the to date"
     return values, errors
