@@ -143,3 +143,21 @@ def attach(
         },
     )
     return document
+
+
+def remove(session: Session, case: Case, document: Document, actor: Actor) -> None:
+    """Take a document off a draft, before anyone else has seen it; once a request is
+    submitted its documents are part of the record and stay (409)."""
+    if document.case_id != case.id:
+        raise Invalid({"document": ["That document is not on this request."]})
+    if case.submitted_at is not None or case.closed_on is not None:
+        raise Conflict("Only a draft's documents can be removed; this request has been sent.")
+    record(
+        session,
+        case,
+        "document.removed",
+        actor,
+        {"document_id": document.id, "filename": document.filename, "sha256": document.sha256},
+    )
+    session.delete(document)
+    session.flush()

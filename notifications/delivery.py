@@ -77,6 +77,8 @@ def send_email(session: Session, event: Event, rt: Runtime) -> None:
         _send_password_reset(session, event, rt)
     elif event.type in ("account.sign_up_requested", "account.sign_up_attempted"):
         _send_sign_up(session, event, rt)
+    elif event.type in ("account.email_change_requested", "account.email_changed"):
+        _send_email_change(session, event, rt)
 
 
 def _case_url(rt: Runtime, case: Case) -> str:
@@ -247,6 +249,31 @@ def _send_sign_up(session: Session, event: Event, rt: Runtime) -> None:
             "sign_in": f"{base}/sign-in",
             "forgot": f"{base}/password/forgot",
         }
+    _deliver(session, rt, event, None, [to], subject, template, context)
+
+
+def _send_email_change(session: Session, event: Event, rt: Runtime) -> None:
+    """The new address gets the link that changes it (made here, so never stored); once
+    changed, the old address is told."""
+    from casework.web.accounts import EMAIL_CHANGE_MAX_AGE, email_change_token
+
+    p = event.payload
+    user = session.get(User, p.get("user_id"))
+    if user is None or not user.active:
+        return
+    base = rt.settings.base_url
+    if event.type == "account.email_change_requested":
+        token = email_change_token(user, p["email"], rt.settings.secret_key)
+        subject = "Confirm your new email address for community empowerment requests"
+        to, template = p["email"], "email_change_confirm"
+        context = {
+            "link": f"{base}/account/email/confirm/{token}",
+            "hours": EMAIL_CHANGE_MAX_AGE // 3600,
+        }
+    else:
+        subject = "The email address for your account has changed"
+        to, template = p["old_email"], "email_changed"
+        context = {"name": user.name or p["old_email"]}
     _deliver(session, rt, event, None, [to], subject, template, context)
 
 

@@ -22,6 +22,8 @@ EMAIL_EVENTS = (
     "account.password_reset_requested",
     "account.sign_up_requested",
     "account.sign_up_attempted",
+    "account.email_change_requested",
+    "account.email_changed",
 )
 
 

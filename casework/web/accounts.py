@@ -18,6 +18,7 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask import session as cookie
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from casework.auth import (
     check_password,
@@ -112,6 +113,30 @@ class NewPasswordSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(max=200))
 
 
+class ChangePasswordSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=200))
+    new_password = fields.String(
+        required=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "use at least 10 characters"},
+    )
+
+
+class ChangeEmailSchema(Schema):
+    email = fields.Email(required=True, metadata={"description": "we send a link to it"})
+    current_password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+PASSWORD_LABELS = {
+    "password": "Password",
+    "current_password": "Your current password",
+    "new_password": "New password",
+}
+EMAIL_CHANGE = "email_change"
+EMAIL_CHANGE_SALT = "casework-email-change"
+EMAIL_CHANGE_MAX_AGE = 24 * 3600
+
+
 def _load(schema: Schema) -> tuple[dict, Problem]:
     try:
         return schema.load(forms.payload(schema, request.form)), Problem()
@@ -124,8 +149,26 @@ def _form_page(template: str, title: str, schema: Schema, problem: Problem | Non
     values = request.form if request.method == "POST" else {}
     built = forms.build(schema, values=values, errors=problem.fields if problem else None)
     for f in built:
-        if f.name == "password":
+        if f.name in PASSWORD_LABELS:
             f.value = ""  # never sent back to the browser
+            f.label = PASSWORD_LABELS[f.name]
+            f.widget = "password"
+            f.attrs = {
+                "autocomplete": "new-password"
+                if f.name == "new_password" or template.endswith(("reset.html", "finish.html"))
+                else "current-password"
+            }
+        if f.name == "email" and template.endswith("change_email.html"):
+            f.label = "Your new email address"
+        if f.name in ("code", "current_code"):
+            # One line of digits, which phones offer from the keypad or a text message.
+            f.widget = "text"
+            f.attrs = {
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9]*",
+                "spellcheck": "false",
+            }
     return page(template, title, problem=problem, form_fields=built, **ctx)
 
 
@@ -342,6 +385,135 @@ def reset(token: str):
 @signed_in()
 def account():
     return page("web/accounts/account.html", "Your account", user=g.user)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in()
+def change_password():
+    """A new password, given the current one; the same rules as a reset."""
+    user: User = g.user
+    title = "Change your password"
+    schema = ChangePasswordSchema()
+    if request.method == "GET":
+        return _form_page("web/accounts/change_password.html", title, schema)
+    data, problem = _load(schema)
+    session, ip = db(), client_ip()
+    if not problem and sign_in_blocked(session, user.email, ip):
+        problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
+    if not problem:
+        right = check_password(user, data["current_password"])
+        record_attempt(session, user.email, ip, right)
+        session.commit()
+        if not right:
+            problem = Problem({"current_password": "Your current password is not right."})
+    if not problem:
+        try:
+            set_password(user, data["new_password"])
+        except Invalid as exc:
+            problem = Problem({"new_password": " ".join(forms.problem_from(exc).fields.values())})
+    if problem:
+        db().rollback()
+        return _form_page("web/accounts/change_password.html", title, schema, problem)
+    record(db(), None, "account.password_changed", Actor.of(user), {"user_id": user.id})
+    commit()
+    sign_in(user)  # the fingerprint changed with the password; other sessions end
+    flash("Your password has been changed.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+def email_change_token(user: User, new_email: str, secret_key: str) -> str:
+    """A signed link token that changes `user`'s address to `new_email`, once: it holds
+    the old address, so it stops working when the address changes."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret_key, salt=EMAIL_CHANGE_SALT).dumps(
+        {"u": user.id, "old": user.email, "new": new_email}
+    )
+
+
+def _email_change_details(token: str, user: User) -> str | None:
+    """The new address of a good link for this user, or None."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    serializer = URLSafeTimedSerializer(services().settings.secret_key, salt=EMAIL_CHANGE_SALT)
+    try:
+        data = serializer.loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("u") != user.id or data.get("old") != user.email:
+        return None
+    new = data.get("new")
+    if not isinstance(new, str) or db().scalar(select(User.id).where(User.email == new)):
+        return None
+    return new
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@signed_in()
+def change_email():
+    """Ask for a new address: a link goes to it, and the address changes only once the
+    link is followed. The page says the same whether or not the address has an account."""
+    user: User = g.user
+    title = "Change your email address"
+    schema = ChangeEmailSchema()
+    if request.method == "GET":
+        return _form_page("web/accounts/change_email.html", title, schema, user=user)
+    data, problem = _load(schema)
+    session, ip = db(), client_ip()
+    new = data.get("email", "").strip().lower()
+    if not problem and new == user.email:
+        problem = Problem({"email": "Enter a different email address from the one you use now."})
+    if not problem and sign_in_blocked(session, user.email, ip, EMAIL_CHANGE):
+        problem = Problem(general=["Too many attempts. Wait 15 minutes and try again."], status=429)
+    if not problem:
+        right = check_password(user, data["current_password"])
+        record_attempt(session, user.email, ip, False, EMAIL_CHANGE)  # counts to its limit
+        session.commit()
+        if not right:
+            problem = Problem({"current_password": "Your current password is not right."})
+    if problem:
+        return _form_page("web/accounts/change_email.html", title, schema, problem, user=user)
+    taken = session.scalar(select(User.id).where(User.email == new)) is not None
+    if not taken:
+        # The link is made by the pipeline when the email is sent, so it is never stored.
+        record(
+            session,
+            None,
+            "account.email_change_requested",
+            Actor.of(user),
+            {"user_id": user.id, "email": new},
+        )
+    session.commit()
+    return page("web/accounts/change_email_sent.html", "Check your email", email=new)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@signed_in()
+def confirm_email(token: str):
+    user: User = g.user
+    new = _email_change_details(token, user)
+    if new is None:
+        return page("web/accounts/change_email_expired.html", "This link has expired", status=404)
+    if request.method == "GET":
+        return page(
+            "web/accounts/change_email_confirm.html", "Confirm your new email address", email=new
+        )
+    old = user.email
+    user.email = new
+    record(
+        db(),
+        None,
+        "account.email_changed",
+        Actor.of(user),
+        {"user_id": user.id, "old_email": old},
+    )
+    try:
+        commit()
+    except IntegrityError:
+        db().rollback()  # the address was taken meanwhile
+        return page("web/accounts/change_email_expired.html", "This link has expired", status=404)
+    flash(f"Your email address is now {new}. We have told your old address.", "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])

@@ -150,6 +150,8 @@ class FormField:
     error: str = ""
     children: list[FormField] = field(default_factory=list)
     rows: list[list[FormField]] = field(default_factory=list)
+    # Extra attributes for a text input, such as {"autocomplete": "one-time-code"}.
+    attrs: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -167,7 +169,7 @@ class FormField:
 
 
 def _one_of(f: fields.Field) -> list[str] | None:
-    for v in f.validators:
+    for v in getattr(f, "validators", ()):
         if isinstance(v, validate.OneOf):
             return [str(c) for c in v.choices]
     return None
@@ -181,8 +183,13 @@ def _max_length(f: fields.Field) -> int | None:
 
 
 def _default(f: fields.Field) -> Any:
+    """What a field shows before anyone answers. A choice (yes or no, or one of a list)
+    starts unset: a question nobody answered is not answered, so no answer is given for
+    the user, even where the API would assume one."""
     value = f.load_default
     if callable(value) or value is None or value is fields.missing_:
+        return ""
+    if isinstance(f, fields.Boolean) or _one_of(f):
         return ""
     return value
 

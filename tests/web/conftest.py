@@ -27,7 +27,7 @@ from casework.app import create_app
 from casework.auth import create_user
 from casework.clock import Clock
 from casework.db import make_sessionmaker
-from casework.models import Authority, LandEntry, User
+from casework.models import Authority, CommunityBody, LandEntry, User
 from casework.models.land import import_key
 from tests.casework.conftest import world  # noqa: F401  (the API tests' small world)
 from tests.conftest import redis_url, settings_for
@@ -58,6 +58,27 @@ class Site:
     def user(self, email: str) -> User:
         with self.sessions() as s:
             return s.scalar(select(User).where(User.email == email))
+
+
+def kinghorn_trust(s, email: str = "secretary@kinghorn.test", **user_fields):
+    """An eligible community body and its secretary (who signs in with PASSWORD), added to
+    session `s` and flushed; returns (body, user)."""
+    from tests.world import ALL_TRUE
+
+    body = CommunityBody(
+        name="Kinghorn Community Trust",
+        legal_form="company",
+        member_count=46,
+        contact_address="1 High Street, Kinghorn KY3 9UE",
+        contact_email=email,
+        community_definition="KY3 9",
+        **ALL_TRUE,
+    )
+    s.add(body)
+    s.flush()
+    user_fields.setdefault("password", PASSWORD)
+    user = create_user(s, email=email, role="community", body=body, **user_fields)
+    return body, user
 
 
 def _free_port() -> int:

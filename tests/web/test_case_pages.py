@@ -9,13 +9,12 @@ import pyotp
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from casework.auth import create_user
 from casework.commands import create_case, perform
 from casework.crypto import Keyring, configured_keys
 from casework.eventlog import Actor
-from casework.models import Case, CommunityBody, User
-from tests.casework.conftest import ALL_TRUE, REQUEST
-from tests.web.conftest import PASSWORD, Visit
+from casework.models import Case, User
+from tests.casework.conftest import REQUEST
+from tests.web.conftest import PASSWORD, Visit, kinghorn_trust
 from tests.web.test_journeys import choose, click, considerations, sign_in
 from workflows import participation as pr
 from workflows.machine import Law
@@ -24,20 +23,7 @@ from workflows.rules import Party
 
 def submitted_request(site, **overrides) -> str:
     with site.sessions() as s:
-        body = CommunityBody(
-            name="Kinghorn Community Trust",
-            legal_form="company",
-            member_count=46,
-            contact_address="1 High Street, Kinghorn KY3 9UE",
-            contact_email="secretary@kinghorn.test",
-            community_definition="KY3 9",
-            **ALL_TRUE,
-        )
-        s.add(body)
-        s.flush()
-        user = create_user(
-            s, email="secretary@kinghorn.test", role="community", body=body, password=PASSWORD
-        )
+        _body, user = kinghorn_trust(s)
         day = site.clock.today()
         case = create_case(
             s, "participation_request", {**REQUEST, **overrides}, Actor.of(user), today=day

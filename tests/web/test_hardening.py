@@ -183,7 +183,7 @@ def test_a_draft_answer_can_be_cleared(app, world: World, session):
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
     response = client.post(
         f"/requests/{ref}/terms",
-        data={"csrf_token": token_of(page), "version": version, "other_terms": "", "go": "next"},
+        data={"csrf_token": token_of(page), "version": version, "other_terms": "", "go": "later"},
     )
     assert response.status_code == 302
     session.expire_all()
@@ -230,7 +230,9 @@ def test_the_manager_summary_leaves_out_withdrawn_drafts(app, world: World, sess
         data={"csrf_token": token_of(page), "code": pyotp.TOTP(secret).now()},
     )
     html = client.get("/queue").get_data(as_text=True)
-    closed = re.search(r"Closed since 1 April</dt> <dd class=\"ds_metadata__value\">(\d+)<", html)
+    closed = re.search(
+        r"Cases closed since 1 April 2026</dt> <dd class=\"ds_metadata__value\">(\d+)<", html
+    )
     assert closed.group(1) == "0"
 
 

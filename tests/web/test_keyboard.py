@@ -74,6 +74,12 @@ def test_participation_request_by_keyboard_alone(visit, site):
     submit(page)
     v.check()
 
+    tab_to(page, "#f-title")
+    page.keyboard.type("Cleaner beaches")
+    tab_to(page, "button", "Save and continue")
+    submit(page)
+    v.check()
+
     for text in (
         "Cleaner beaches on the Burntisland links",
         "We run the monthly beach cleans.",

@@ -13,12 +13,11 @@ from __future__ import annotations
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from casework.auth import create_user
 from casework.commands import create_case, perform
 from casework.eventlog import Actor
-from casework.models import Case, CommunityBody
-from tests.casework.conftest import ALL_TRUE, ASSET_REQUEST, REQUEST
-from tests.web.conftest import PASSWORD
+from casework.models import Case
+from tests.casework.conftest import ASSET_REQUEST, REQUEST
+from tests.web.conftest import kinghorn_trust
 from tests.web.test_journeys import choose, click, considerations, sign_in
 from workflows import participation as pr
 from workflows.machine import Law
@@ -28,20 +27,7 @@ from workflows.rules import Party
 def requests_made(site, *payloads: dict) -> list[str]:
     """A community body, its secretary, and each request submitted online today."""
     with site.sessions() as s:
-        body = CommunityBody(
-            name="Kinghorn Community Trust",
-            legal_form="company",
-            member_count=46,
-            contact_address="1 High Street, Kinghorn KY3 9UE",
-            contact_email="secretary@kinghorn.test",
-            community_definition="KY3 9",
-            **ALL_TRUE,
-        )
-        s.add(body)
-        s.flush()
-        user = create_user(
-            s, email="secretary@kinghorn.test", role="community", body=body, password=PASSWORD
-        )
+        _body, user = kinghorn_trust(s)
         day = site.clock.today()
         references = []
         for payload in payloads:

@@ -14,14 +14,13 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from casework.auth import create_user
 from casework.commands import create_case, perform
 from casework.eventlog import Actor
-from casework.models import CommunityBody, LandEntry, RegisterRecord, User
+from casework.models import LandEntry, RegisterRecord, User
 from tests.casework.conftest import ASSET_REQUEST, considerations
-from tests.web.conftest import PASSWORD, Visit
+from tests.web.conftest import Visit, kinghorn_trust
 from tests.web.test_journeys import sign_in
-from tests.world import ALL_TRUE, REQUEST
+from tests.world import REQUEST
 from workflows.machine import Law
 from workflows.rules import Party
 
@@ -120,20 +119,7 @@ def seed_requests(site, wait_for_register: bool = True) -> dict[str, str]:
     with site.sessions() as s:
         officer = s.scalar(select(User).where(User.email == "officer@fife.test"))
         land = s.scalar(select(LandEntry).order_by(LandEntry.id))
-        body = CommunityBody(
-            name="Kinghorn Community Trust",
-            legal_form="company",
-            member_count=46,
-            contact_address="1 High Street, Kinghorn KY3 9UE",
-            contact_email=BODY_EMAIL,
-            community_definition="KY3 9",
-            **ALL_TRUE,
-        )
-        s.add(body)
-        s.flush()
-        user = create_user(
-            s, email=BODY_EMAIL, role="community", body=body, name="Jean", password=PASSWORD
-        )
+        _body, user = kinghorn_trust(s, BODY_EMAIL, name="Jean")
         day = site.clock.today()
         as_body, as_officer = Actor.of(user), Actor.of(officer)
 

@@ -16,14 +16,13 @@ from email.policy import default as default_policy
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from casework.auth import create_user
 from casework.commands import create_case, perform
 from casework.eventlog import Actor
-from casework.models import CommunityBody, LandEntry, User
+from casework.models import LandEntry, User
 from casework.models.parties import Authority
 from tests.conftest import settings_for
+from tests.web.conftest import kinghorn_trust
 from tests.web.test_journeys import click
-from tests.world import ALL_TRUE
 from workflows.rules import Party
 
 TITLE = "Save the Kinghorn hall"
@@ -37,18 +36,7 @@ def open_request(site) -> str:
     today = dt.date(2026, 4, 1)
     with site.sessions() as s:
         fife = s.scalar(select(Authority).where(Authority.code == "FIFE"))
-        body = CommunityBody(
-            name="Kinghorn Community Trust",
-            legal_form="company",
-            member_count=46,
-            contact_address="1 High Street, Kinghorn",
-            contact_email="secretary@kinghorn.test",
-            community_definition="KY3 9",
-            **ALL_TRUE,
-        )
-        s.add(body)
-        s.flush()
-        member = create_user(s, email="secretary@kinghorn.test", role="community", body=body)
+        _body, member = kinghorn_trust(s)
         officer = s.scalar(select(User).where(User.email == "officer@fife.test"))
         hall = s.scalar(select(LandEntry).where(LandEntry.name == "Kinghorn Town Hall"))
         case = create_case(
