@@ -223,6 +223,7 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/requests/new/<kind>/title"): community_page(SEE_OTHER),
     ("POST", "/requests/<reference>/documents/<int:document_id>/remove"): draft_page(404),
     ("GET", "/queue"): authority_page(),
+    ("GET", "/queue.csv"): authority_page(),
     # The case pages are for the parties (the body and the authority): the administrator
     # works through the API and the CLI, has no home page here, and gets a 404.
     ("GET", "/cases/<reference>"): party_page(),
@@ -231,6 +232,9 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/cases/<reference>/actions/<trigger>"):
         row(302, 403, 404, {200, 422}, {200, 422}, 404, 404, 404),
     ("GET", "/cases/<reference>/notices/<int:notice_id>"): party_page(),
+    # Print pages: the parties', like the pages they print.
+    ("GET", "/cases/<reference>/print"): party_page(),
+    ("GET", "/cases/<reference>/notices/<int:notice_id>/print"): party_page(),
     # The parties' page, as the case page and the notice page: not the administrator's.
     ("GET", "/cases/<reference>/documents/<int:document_id>"): party_page(),
     ("POST", "/cases/<reference>/documents"): row(302, SEE_OTHER, 404, SEE_OTHER, SEE_OTHER,
