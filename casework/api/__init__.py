@@ -40,10 +40,39 @@ def load(schema: Schema, data: Any, **kwargs: Any) -> dict[str, Any]:
         raise Invalid(exc.normalized_messages()) from exc
 
 
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
 def json_body() -> Any:
+    raw = request.get_data(cache=True)
+    try:
+        raw.decode("utf-8")  # JSON between systems is UTF-8 (RFC 8259 s.8.1), never UTF-16
+    except UnicodeDecodeError:
+        raise Invalid({"_schema": ["The body must be JSON in UTF-8."]}) from None
     data = request.get_json(silent=True)
     if data is None and request.content_length:
         raise Invalid({"_schema": ["The body must be JSON (Content-Type: application/json)."]})
+    # JSON may escape half of a surrogate pair (\ud83d alone), which is not a character:
+    # it cannot be stored or shown, so it is refused where it is, not at the database.
+    if isinstance(data, dict):
+        bad = {
+            "_schema" if _has_surrogate(k) else k: [
+                "This text holds a character that is not valid Unicode."
+            ]
+            for k, v in data.items()
+            if _has_surrogate(k) or _has_surrogate(v)
+        }
+        if bad:
+            raise Invalid(bad)
+    elif _has_surrogate(data):
+        raise Invalid({"_schema": ["The body holds a character that is not valid Unicode."]})
     return data
 
 

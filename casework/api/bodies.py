@@ -12,7 +12,11 @@ from casework.api import json_body, load
 from casework.context import commit, current_user, db, law
 from casework.errors import Forbidden, NotFound
 from casework.models import CommunityBody
-from casework.schemas.bodies import CommunityBodySchema, EligibilityResultSchema
+from casework.schemas.bodies import (
+    CommunityBodyChangesSchema,
+    CommunityBodySchema,
+    EligibilityResultSchema,
+)
 
 blp = Blueprint(
     "community_bodies",
@@ -34,7 +38,10 @@ def visible_body(body_id: int) -> CommunityBody:
 @blp.route("")
 class Bodies(MethodView):
     @blp.doc(
-        requestBody={"content": {"application/json": {"schema": CommunityBodySchema}}},
+        requestBody={
+            "description": "Only the fields to change.",
+            "content": {"application/json": {"schema": CommunityBodyChangesSchema}},
+        },
         security=[{"bearer": []}],
     )
     @blp.response(201, CommunityBodySchema)
@@ -57,7 +64,10 @@ class Body(MethodView):
         return visible_body(body_id)
 
     @blp.doc(
-        requestBody={"content": {"application/json": {"schema": CommunityBodySchema}}},
+        requestBody={
+            "description": "Only the fields to change.",
+            "content": {"application/json": {"schema": CommunityBodyChangesSchema}},
+        },
         security=[{"bearer": []}],
     )
     @blp.response(200, CommunityBodySchema)
@@ -66,7 +76,7 @@ class Body(MethodView):
         body = visible_body(body_id)
         if not may_edit_body(current_user(), body):
             raise Forbidden("Only the body's own members can change its details.")
-        data = load(CommunityBodySchema(), json_body(), partial=True)
+        data = load(CommunityBodyChangesSchema(), json_body())
         body_commands.update_body(db(), body, data, current_user())
         commit()
         return body

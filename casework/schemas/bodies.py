@@ -54,6 +54,14 @@ class CommunityBodySchema(Schema):
         return data
 
 
+class CommunityBodyChangesSchema(CommunityBodySchema):
+    """The body of a PATCH: only the fields to change, none of them required."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
 class EligibilityResultSchema(Schema):
     purpose = fields.String()
     eligible = fields.Boolean()

@@ -132,6 +132,36 @@ def test_patch_draft_with_a_wrong_type_is_422_and_changes_nothing(world: World):
     assert world.body.case(ref)["reasons"] == REQUEST["reasons"]
 
 
+def test_text_with_half_a_surrogate_pair_or_not_in_utf8_is_422(world: World):
+    """JSON can escape a lone surrogate; it is no character, so it is refused, not stored."""
+    ref = new_request(world)
+    raw = '{"reasons": "Ma\\udaea rket"}'
+    r = world.body.client.patch(
+        f"/api/v1/cases/{ref}",
+        data=raw,
+        headers={"Authorization": f"Bearer {world.body.token}", "Content-Type": "application/json"},
+    )
+    assert "reasons" in _problem(r, 422)["errors"]
+    assert world.body.case(ref)["reasons"] == REQUEST["reasons"]
+    # A whole pair, escaped, is a character like any other.
+    raw = '{"reasons": "Market \\ud83d\\ude00"}'
+    r = world.body.client.patch(
+        f"/api/v1/cases/{ref}",
+        data=raw,
+        headers={"Authorization": f"Bearer {world.body.token}", "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.json
+    assert world.body.case(ref)["reasons"] == "Market \U0001f600"
+    # JSON in UTF-16 (which Python would read) is refused: JSON between systems is UTF-8.
+    r = world.body.client.patch(
+        f"/api/v1/cases/{ref}",
+        data='{"reasons": "In UTF-16"}'.encode("utf-16"),
+        headers={"Authorization": f"Bearer {world.body.token}", "Content-Type": "application/json"},
+    )
+    assert "_schema" in _problem(r, 422)["errors"]
+    assert world.body.case(ref)["reasons"] == "Market \U0001f600"
+
+
 def test_action_with_a_body_that_is_not_json_is_422(world: World):
     ref = submitted(world)
     r = world.officer.client.post(
