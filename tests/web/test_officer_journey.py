@@ -10,6 +10,7 @@ Wednesday 1 April 2026 is to be decided within 30 working days beginning with th
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from casework.models import Case
 from tests.casework.conftest import ASSET_REQUEST, REQUEST
 from tests.web.conftest import kinghorn_trust
 from tests.web.test_journeys import choose, click, considerations, sign_in
+from tests.web.test_phone import assert_fits
 from workflows import participation as pr
 from workflows.machine import Law
 from workflows.rules import Party
@@ -43,24 +45,32 @@ def state_of(site, reference: str) -> str:
         return s.scalar(select(Case.state).where(Case.reference == reference))
 
 
-def test_an_officer_finds_decides_and_prints_a_request(visit, site):
+@pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
+def test_an_officer_finds_decides_and_prints_a_request(visit, site, width):
     other_title = "Better bus shelters on the High Street"
     ref, other = requests_made(
         site, REQUEST, {**REQUEST, "title": other_title, "outcome": "Dry bus stops"}
     )
     v = visit("officer")
+    v.page.set_viewport_size({"width": width, "height": 900})
     sign_in(v, "officer@fife.test")
+
+    def snap(name: str) -> None:
+        """Keep the page as a screenshot; on a phone, it must fit without scrolling sideways."""
+        v.screenshot(f"{name}-{width}")
+        if width < 768:
+            assert_fits(v.page)
 
     # The queue: both requests, with their titles, waiting to be checked.
     page = v.go("/queue")
-    row = page.get_by_role("row").filter(has_text=ref)
+    row = page.locator("table.ds_table tbody tr").filter(has_text=ref)
     expect(row).to_contain_text(REQUEST["title"])
     expect(row).to_contain_text("Check and validate: received on Wednesday 1 April 2026")
     page.get_by_label("Search").fill("shelters")
     click(v, "Search")
     expect(page.get_by_role("link", name=f"{other}: {other_title}")).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text=ref)).to_have_count(0)
-    v.screenshot("officer-01-queue-search")
+    expect(page.locator("table.ds_table tbody tr").filter(has_text=ref)).to_have_count(0)
+    snap("officer-01-queue-search")
 
     page = v.go(f"/cases/{ref}")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{ref}: {REQUEST['title']}")
@@ -71,7 +81,7 @@ def test_an_officer_finds_decides_and_prints_a_request(visit, site):
     expect(deadlines).to_contain_text("Decide by Tuesday 12 May 2026 (29 working days left)")
     page.get_by_text("How this date was worked out").first.click()
     expect(deadlines.locator("details").first).to_contain_text("30 working days beginning with")
-    v.screenshot("officer-02-deadline-in-words")
+    snap("officer-02-deadline-in-words")
 
     # The decision: one question on each page.
     click(v, "Decide the request", role="link")
@@ -89,7 +99,7 @@ def test_an_officer_finds_decides_and_prints_a_request(visit, site):
     click(v, "Continue")
     summary = page.locator(".ds_error-summary li")
     expect(summary).to_have_count(len(pr.CONSIDERATIONS))
-    v.screenshot("officer-03-considerations-errors")
+    snap("officer-03-considerations-errors")
     v.errors.clear()
     considerations(page, pr.CONSIDERATIONS)
     click(v, "Continue")
@@ -99,7 +109,7 @@ def test_an_officer_finds_decides_and_prints_a_request(visit, site):
     expect(page.locator(".casework-notice")).to_contain_text(
         "The route is being rebuilt by the council."
     )
-    v.screenshot("officer-04-check-decision")
+    snap("officer-04-check-decision")
 
     # A second look at the first answer keeps the rest.
     page.get_by_role("button", name="Change your decision").click()
@@ -121,7 +131,7 @@ def test_an_officer_finds_decides_and_prints_a_request(visit, site):
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{ref}: {REQUEST['title']}")
     expect(page.locator("main")).to_contain_text(REQUEST["expected_improvement"])
     expect(page.locator("nav, button, form")).to_have_count(0)
-    v.screenshot("officer-05-print-request")
+    snap("officer-05-print-request")
     page = v.go(f"/cases/{ref}")
     page.get_by_role("link", name="Participation request: decision notice").click()
     v.check()
