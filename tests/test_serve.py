@@ -203,8 +203,16 @@ def make_tree(tmp_path) -> Path:
 
 
 def dry_run(tree: Path, *args: str) -> list[str]:
+    # Run as a make of its own: under `make test` the parent's MAKEFLAGS and MAKELEVEL
+    # would add "Entering directory" lines to what is printed.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     ran = subprocess.run(
-        ["make", "-n", *args], cwd=tree, capture_output=True, text=True, timeout=60
+        ["make", "--no-print-directory", "-n", *args],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert ran.returncode == 0, ran.stderr
     return ran.stdout.splitlines()
