@@ -138,6 +138,7 @@ def perform(
             {
                 "from": from_state,
                 "to": case.state,
+                "on": today,  # the day in law it was done: what annual reports count by
                 "citation": action.citation,
                 "payload": kind.loggable(trigger, payload),
             },

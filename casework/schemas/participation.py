@@ -152,6 +152,13 @@ class RecordOutcomeViews(Schema):
 
 
 class PublishOutcomeReport(Schema):
+    service_changed = fields.Boolean(
+        load_default=None,
+        metadata={
+            "description": "whether the request resulted in a change to a public service "
+            "provided by or on behalf of the authority (counted in the s.32 annual report)"
+        },
+    )
     what_changed = text(load_default="")
     influence_of_body = text(load_default="")
     keeping_informed = text(load_default="")

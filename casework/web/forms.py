@@ -73,6 +73,7 @@ LABELS = {
     "process_stage": "The stage the existing process has reached",
     "participation_arrangements": "How the body will take part",
     "established_on": "Date the process was established",
+    "service_changed": "Did the request result in a change to a public service?",
     "what_changed": "What changed in the outcome",
     "influence_of_body": "How far the body's participation influenced the change",
     "keeping_informed": "How the body will be kept informed",

@@ -1,0 +1,215 @@
+"""The figures of the annual reports (s.32 for participation requests, s.95 for asset
+transfer requests), counted from the event log.
+
+The guidance says to count what happened within the reporting year, not the fate of that
+year's requests ("the figures will not be the same as many requests may be received in one
+year and decided the next": asset transfer guidance para 21.3). So each figure counts the
+events whose day in law (the `on` of an action event) falls within the year. Events are
+append-only, so the same report worked out at any later time gives the same numbers; and
+each number carries the references of the cases it counts, for a manager to check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.clock import LONDON
+from casework.models import Authority, Case, Event
+from workflows import asset_transfer as atr
+from workflows import participation as pr
+
+# Part 5 came into force on 23 January 2017, and its first reporting year ran from then to
+# 31 March 2018 (the commencement order, as asset transfer guidance para 21.4 says).
+ATR_FIRST_YEAR = (dt.date(2017, 1, 23), dt.date(2018, 3, 31))
+
+
+def reporting_year(kind: str, year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of the reporting year that begins on 1 April `year`
+    (s.32(5), s.95(4)); for asset transfers, 2017 is the longer first year."""
+    if kind == atr.KIND and year == 2017:
+        return ATR_FIRST_YEAR
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def year_containing(day: dt.date) -> int:
+    """The reporting year a day falls in, named by the year in which it begins."""
+    return day.year if day >= dt.date(day.year, 4, 1) else day.year - 1
+
+
+def due_by(kind: str, year: int) -> dt.date:
+    """No later than 30 June following the end of the year (s.32(3), s.95(3))."""
+    return dt.date(reporting_year(kind, year)[1].year, 6, 30)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    citation: str
+    references: tuple[str, ...] = ()
+    # Cases whose outcome report did not say whether a public service changed (s.32(2)(c)).
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.references)
+
+
+@dataclass(frozen=True)
+class Figures:
+    authority: str
+    kind: str
+    year: int
+    first_day: dt.date
+    last_day: dt.date
+    figures: tuple[Figure, ...] = field(default_factory=tuple)
+
+    def __getitem__(self, key: str) -> Figure:
+        return next(f for f in self.figures if f.key == key)
+
+
+# (key, label, citation, event type, test on the event's payload)
+Counted = tuple[str, str, str, str, Callable[[dict[str, Any]], bool]]
+
+
+def _outcome(value: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda p: (p.get("payload") or {}).get("outcome") == value
+
+
+def _result(value: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda p: (p.get("payload") or {}).get("result") == value
+
+
+def _to(state: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda p: p.get("to") == state
+
+
+def _anything(_: dict[str, Any]) -> bool:
+    return True
+
+
+PARTICIPATION: tuple[Counted, ...] = (
+    ("received", "Requests received", "s.32(2)(a)", "action.submit", _anything),
+    ("agreed", "Requests agreed", "s.32(2)(b)(i)", "action.decide", _outcome("agreed")),
+    ("refused", "Requests refused", "s.32(2)(b)(ii)", "action.decide", _outcome("refused")),
+    (
+        "service_changed",
+        "Requests that resulted in a change to a public service",
+        "s.32(2)(c)",
+        "action.publish_outcome_report",
+        lambda p: (p.get("payload") or {}).get("service_changed") is True,
+    ),
+)
+ASSET_TRANSFER: tuple[Counted, ...] = (
+    ("received", "Requests received", "s.95(2)(a)", "action.submit", _anything),
+    ("agreed", "Requests agreed", "s.95(2)(b)(i)", "action.decide", _outcome("agreed")),
+    ("refused", "Requests refused", "s.95(2)(b)(ii)", "action.decide", _outcome("refused")),
+    (
+        "ownership",
+        "Requests that resulted in a transfer of ownership",
+        "s.95(2)(c)(i)",
+        "action.conclude_contract",
+        _to("ownership_transferred"),
+    ),
+    (
+        "lease",
+        "Requests that resulted in a lease",
+        "s.95(2)(c)(ii)",
+        "action.conclude_contract",
+        _to("lease_granted"),
+    ),
+    (
+        "rights",
+        "Requests that resulted in other rights being conferred",
+        "s.95(2)(c)(iii)",
+        "action.conclude_contract",
+        _to("rights_granted"),
+    ),
+    (
+        "appeals_allowed",
+        "Appeals allowed",
+        "s.95(2)(d)(i); s.85 and s.88(3)",
+        "action.record_appeal_outcome",
+        _result("allowed"),
+    ),
+    (
+        "appeals_dismissed",
+        "Appeals dismissed",
+        "s.95(2)(d)(ii); s.85 and s.88(3)",
+        "action.record_appeal_outcome",
+        _result("dismissed"),
+    ),
+    (
+        "appeals_varied",
+        "Appeals in which any part of the decision was varied or reversed",
+        "s.95(2)(d)(iii); s.85 and s.88(3)",
+        "action.record_appeal_outcome",
+        _result("varied"),
+    ),
+    (
+        "reviews_confirmed",
+        "Reviews in which the decision was confirmed",
+        "s.95(2)(e)(i); ss.86, 87 and 89",
+        "action.record_review_outcome",
+        _result("confirm"),
+    ),
+    (
+        "reviews_modified",
+        "Reviews in which the decision was modified",
+        "s.95(2)(e)(ii); ss.86, 87 and 89",
+        "action.record_review_outcome",
+        _result("modify"),
+    ),
+    (
+        "reviews_substituted",
+        "Reviews in which a different decision was substituted",
+        "s.95(2)(e)(iii); ss.86, 87 and 89",
+        "action.record_review_outcome",
+        _result("substitute"),
+    ),
+)
+COUNTED = {pr.KIND: PARTICIPATION, atr.KIND: ASSET_TRANSFER}
+
+
+def day_of(event: Event) -> dt.date:
+    """The day in law an event happened: the action's own day, or (for events before
+    actions recorded it) the day it was recorded, in Scotland."""
+    on = (event.payload or {}).get("on")
+    if on:
+        return dt.date.fromisoformat(on)
+    return event.occurred_at.astimezone(LONDON).date()
+
+
+def figures(session: Session, authority: Authority, kind: str, year: int) -> Figures:
+    """Every figure of the authority's report for the year, from one query of its events."""
+    counted = COUNTED[kind]
+    first, last = reporting_year(kind, year)
+    types = {c[3] for c in counted}
+    rows = session.execute(
+        select(Event, Case.reference)
+        .join(Case, Case.id == Event.case_id)
+        .where(Case.authority_id == authority.id, Case.kind == kind, Event.type.in_(types))
+        .order_by(Event.id)
+    ).all()
+    out = []
+    for key, label, citation, type_, test in counted:
+        refs: dict[str, None] = {}
+        unknown: dict[str, None] = {}
+        for event, reference in rows:
+            if event.type != type_ or not first <= day_of(event) <= last:
+                continue
+            if test(event.payload or {}):
+                refs[reference] = None
+            elif (
+                key == "service_changed"
+                and (event.payload or {}).get("payload", {}).get("service_changed") is None
+            ):
+                unknown[reference] = None
+        out.append(Figure(key, label, citation, tuple(refs), tuple(unknown)))
+    return Figures(authority.code, kind, year, first, last, tuple(out))
