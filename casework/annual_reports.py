@@ -23,23 +23,19 @@ from casework.clock import LONDON
 from casework.models import Authority, Case, Event
 from workflows import asset_transfer as atr
 from workflows import participation as pr
-
-# Part 5 came into force on 23 January 2017, and its first reporting year ran from then to
-# 31 March 2018 (the commencement order, as asset transfer guidance para 21.4 says).
-ATR_FIRST_YEAR = (dt.date(2017, 1, 23), dt.date(2018, 3, 31))
+from workflows import periods
 
 
 def reporting_year(kind: str, year: int) -> tuple[dt.date, dt.date]:
     """The first and last day of the reporting year that begins on 1 April `year`
-    (s.32(5), s.95(4)); for asset transfers, 2017 is the longer first year."""
-    if kind == atr.KIND and year == 2017:
-        return ATR_FIRST_YEAR
-    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+    (s.32(4), s.95(4)); for asset transfers, 2017 is the longer first year
+    (`workflows.periods.reporting_year` holds the rule)."""
+    return periods.reporting_year(dt.date(year, 4, 1), asset_transfer=kind == atr.KIND)
 
 
 def year_containing(day: dt.date) -> int:
     """The reporting year a day falls in, named by the year in which it begins."""
-    return day.year if day >= dt.date(day.year, 4, 1) else day.year - 1
+    return periods.reporting_year(day)[1].year - 1
 
 
 def due_by(kind: str, year: int) -> dt.date:

@@ -19,6 +19,7 @@ from casework.models.land import LandEntry
 from casework.models.parties import ApiToken, Authority, CommunityBody, User
 from casework.models.records import AuditAnchor, Event, Notice
 from casework.models.register import RegisterRecord
+from casework.models.simd import SimdPostcode, SimdVersion, SimdZone
 
 __all__ = [
     "AdditionalAuthority",
@@ -42,5 +43,8 @@ __all__ = [
     "RegisterRecord",
     "Representation",
     "SignInAttempt",
+    "SimdPostcode",
+    "SimdVersion",
+    "SimdZone",
     "User",
 ]

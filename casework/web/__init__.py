@@ -54,12 +54,13 @@ def notice_html(text: str | None, top: int = 2) -> Markup:
 
 
 def init_web(app: Flask) -> None:
-    from casework.web import accounts, cases, community, officer, profile, public, service
+    from casework.web import accounts, cases, community, officer, pdf, profile, public, service
 
     security.configure(app)
     app.before_request(load_user)
     for bp in (public.bp, accounts.bp, profile.bp, community.bp, officer.bp, cases.bp, service.bp):
         app.register_blueprint(bp)
+    app.register_blueprint(pdf.bp)
     app.jinja_env.filters["longdate"] = longdate
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["notice_html"] = notice_html

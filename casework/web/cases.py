@@ -541,8 +541,8 @@ def notice(reference: str, notice_id: int):
 
 @bp.get("/cases/<reference>/print")
 @signed_in()
-def print_request(reference: str):
-    """The request on one clean page, to print or save as PDF from the browser."""
+def print_request(reference: str, *, render=page):
+    """The request on one clean page, to print or save as PDF (`render`: casework.web.pdf)."""
     case = visible_case(reference)
     _party(case)
     workflow = kind_of(case).workflow
@@ -562,7 +562,7 @@ def print_request(reference: str):
         )
         if day is not None
     ]
-    return page(
+    return render(
         "web/cases/print.html",
         heading_for(case),
         case=case,
@@ -577,15 +577,15 @@ def print_request(reference: str):
 
 @bp.get("/cases/<reference>/notices/<int:notice_id>/print")
 @signed_in()
-def print_notice(reference: str, notice_id: int):
-    """A notice on one clean page, to print or save as PDF from the browser."""
+def print_notice(reference: str, notice_id: int, *, render=page):
+    """A notice on one clean page, to print or save as PDF (`render`: casework.web.pdf)."""
     case = visible_case(reference)
     _party(case)
     query = select(Notice).where(Notice.case_id == case.id, Notice.id == notice_id)
     row = db().scalar(scope_notices(query, g.user, case))
     if row is None:
         abort(404)
-    return page(
+    return render(
         "web/cases/print.html",
         row.subject,
         case=case,

@@ -257,7 +257,8 @@ def register_csv():
 
 
 @bp.get("/register/<int:record_id>")
-def record(record_id: int):
+def record(record_id: int, *, render=page):
+    """A published record; `render` is casework.web.pdf's for its PDF."""
     row = db().get(RegisterRecord, record_id)
     if row is None:
         abort(404)
@@ -271,7 +272,7 @@ def record(record_id: int):
         .all()
     )
     case = db().get(Case, row.case_id)  # what was asked for: published with the decision
-    return page(
+    return render(
         "web/public/record.html",
         row.title.removesuffix(f": {row.reference}"),  # the reference is in the label
         record=row,
