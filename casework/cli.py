@@ -405,4 +405,70 @@ def keys_rotate() -> None:
         click.echo("The older keys can now be removed from CASEWORK_ENCRYPTION_KEYS.")
 
 
+@main.group()
+def simd() -> None:
+    """The inequalities lens: SIMD ranks by data zone, and the postcode lookup."""
+
+
+@simd.command("import")
+@click.option(
+    "--postcodes",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The Scottish Statistics Postcode Lookup (CSV)",
+)
+@click.option(
+    "--simd",
+    "ranks",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The SIMD ranks by data zone (CSV)",
+)
+@click.option("--edition", default="SIMD 2020v2", show_default=True)
+@click.option("--vintage", default="2011 data zones", show_default=True)
+def simd_import(postcodes: str, ranks: str, edition: str, vintage: str) -> None:
+    """Load both files as a new version and make it current; on any failure nothing changes."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from casework.db import make_engine, make_sessionmaker
+    from casework.simd import LayoutError, import_files
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    size = os.path.getsize(postcodes) + os.path.getsize(ranks)
+    try:
+        with (
+            make_sessionmaker(engine)() as session,
+            click.progressbar(
+                length=size, label="Reading", file=sys.stderr, hidden=not sys.stderr.isatty()
+            ) as bar,
+        ):
+            try:
+                report = import_files(
+                    session,
+                    simd=Path(ranks),
+                    postcodes=Path(postcodes),
+                    edition=edition,
+                    vintage=vintage,
+                    progress=bar.update,
+                )
+                session.commit()
+            except LayoutError as exc:
+                session.rollback()
+                _fail(f"{exc}; nothing was changed")
+            except SQLAlchemyError as exc:
+                session.rollback()
+                _fail(
+                    f"the database refused the import ({type(exc).__name__}); nothing was changed"
+                )
+    finally:
+        engine.dispose()
+    v = report.version
+    click.echo(f"{v.edition} on {v.vintage} is now current (version {v.id}).")
+    for line in report.simd.lines() + report.postcodes.lines():
+        click.echo(line)
+
+
 extensions.call("cli", main)

@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload, selectinload
 
-from casework import case_view
+from casework import annual_reports, case_view
 from casework.access import Role, scope_cases
 from casework.api.pagination import paginate
 from casework.assignment import colleagues
@@ -25,10 +25,10 @@ from casework.context import db, law, today
 from casework.kinds import KINDS, kind_of
 from casework.models import (
     AssetTransferRequest,
+    Authority,
     Case,
     CommunityBody,
     DeadlineRow,
-    Decision,
     ParticipationRequest,
     User,
 )
@@ -292,40 +292,26 @@ def summary(day: dt.date, horizon: dt.date) -> dict:
         .group_by(User.name, User.email)
         .order_by(User.name, User.email)
     ).all()
+    # The same counts as the annual reports (s.32, s.95), so the two never disagree.
     year_start, year_end = reporting_year(day)
-    received = func.coalesce(Case.received_on, func.date(Case.submitted_at))
-    mine = and_(Case.authority_id == authority_id, Case.submitted_at.is_not(None))
-    received_by_kind = dict(
-        session.execute(
-            select(Case.kind, func.count())
-            .where(mine, received.between(year_start, year_end))
-            .group_by(Case.kind)
-        ).all()
-    )
-    decided = session.execute(
-        select(Case.kind, Decision.outcome, func.count())
-        .join(Decision, Decision.case_id == Case.id)
-        .where(
-            mine,
-            Decision.stage == "decision",
-            Decision.decided_on.between(year_start, year_end),
-        )
-        .group_by(Case.kind, Decision.outcome)
-    ).all()
+    authority = session.get(Authority, authority_id)
     open_by_kind = dict(
         session.execute(select(Case.kind, func.count()).where(live).group_by(Case.kind)).all()
     )
-    outcomes = {(k, o): n for k, o, n in decided}
-    year = [
-        {
-            "kind": label,
-            "received": received_by_kind.get(kind, 0),
-            "agreed": outcomes.get((kind, "agreed"), 0),
-            "refused": outcomes.get((kind, "refused"), 0),
-            "open": open_by_kind.get(kind, 0),
-        }
-        for kind, label in KIND_LABELS.items()
-    ]
+    year = []
+    for kind, label in KIND_LABELS.items():
+        counted = annual_reports.figures(
+            session, authority, kind, annual_reports.year_containing(day)
+        )
+        year.append(
+            {
+                "kind": label,
+                "received": counted["received"].count,
+                "agreed": counted["agreed"].count,
+                "refused": counted["refused"].count,
+                "open": open_by_kind.get(kind, 0),
+            }
+        )
     closed_this_year = session.scalar(
         select(func.count()).where(
             Case.authority_id == authority_id,
