@@ -19,11 +19,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.clock import LONDON
-from casework.models import Authority, Case, Event
+from casework.access import Role
+from casework.clock import LONDON, now
+from casework.errors import Conflict, Forbidden
+from casework.eventlog import Actor, record
+from casework.models import AnnualReport, Authority, Case, Event, User
 from workflows import asset_transfer as atr
 from workflows import participation as pr
 from workflows import periods
+from workflows.annual_report import TEXTS, ReportFacts
+from workflows.annual_report import WORKFLOW as report_workflow
+from workflows.machine import ActionNotAllowed, Context, GuardsFailed, Law
+from workflows.rules import Party
 
 
 def reporting_year(kind: str, year: int) -> tuple[dt.date, dt.date]:
@@ -209,3 +216,128 @@ def figures(session: Session, authority: Authority, kind: str, year: int) -> Fig
                 unknown[reference] = None
         out.append(Figure(key, label, citation, tuple(refs), tuple(unknown)))
     return Figures(authority.code, kind, year, first, last, tuple(out))
+
+
+# -- the report's own procedure (workflows/annual_report.py) ---------------------------
+
+
+def versions(session: Session, authority: Authority, kind: str, year: int) -> list[AnnualReport]:
+    """Every version of the report, the newest first."""
+    return list(
+        session.scalars(
+            select(AnnualReport)
+            .where(
+                AnnualReport.authority_id == authority.id,
+                AnnualReport.kind == kind,
+                AnnualReport.year == year,
+            )
+            .order_by(AnnualReport.version.desc())
+        )
+    )
+
+
+def open_report(
+    session: Session, authority: Authority, kind: str, year: int, user: User
+) -> AnnualReport:
+    """The newest version of the report, drafted first if there is none yet."""
+    found = versions(session, authority, kind, year)
+    if found:
+        return found[0]
+    report = AnnualReport(
+        authority=authority, kind=kind, year=year, version=1, state=report_workflow.initial
+    )
+    session.add(report)
+    session.flush()
+    _record(session, report, "drafted", user)
+    return report
+
+
+def _record(session: Session, report: AnnualReport, what: str, user: User | None) -> None:
+    record(
+        session,
+        None,
+        f"annual_report.{what}",
+        Actor.of(user) if user is not None else Actor.system("reports"),
+        {
+            "report_id": report.id,
+            "authority": report.authority.code,
+            "kind": report.kind,
+            "year": report.year,
+            "version": report.version,
+            "state": report.state,
+        },
+    )
+
+
+def snapshot(found: Figures) -> dict[str, Any]:
+    """The figures as published: counts, and for the authority the cases behind them."""
+    return {
+        "first_day": found.first_day.isoformat(),
+        "last_day": found.last_day.isoformat(),
+        "figures": [
+            {
+                "key": f.key,
+                "label": f.label,
+                "citation": f.citation,
+                "count": f.count,
+                "references": list(f.references),
+                "unknown": list(f.unknown),
+            }
+            for f in found.figures
+        ],
+    }
+
+
+def act(
+    session: Session,
+    report: AnnualReport,
+    trigger: str,
+    payload: dict[str, Any],
+    user: User,
+    today: dt.date,
+    law: Law,
+) -> AnnualReport:
+    """Take one step of the report's procedure; return the report that is current after it
+    (a correction returns the new draft version)."""
+    texts = {k: payload.get(k, getattr(report, k)) for k in TEXTS}
+    facts = ReportFacts(report.state, texts, by_manager=user.role == Role.MANAGER)
+    ctx = Context(facts, today, law, payload)
+    try:
+        action = report_workflow.select(trigger, report.state, ctx, Party.AUTHORITY)
+    except ActionNotAllowed as exc:
+        raise Conflict(exc.message, state=report.state) from exc
+    except PermissionError as exc:
+        raise Forbidden(str(exc)) from exc
+    except GuardsFailed as exc:
+        if any(f.guard.id == "annual_report.manager" for f in exc.failures):
+            raise Forbidden("Only a manager of the authority can do this.") from exc
+        raise Conflict(str(exc), state=report.state) from exc
+    report_workflow.fire(report, action, ctx)
+    current = report
+    if trigger == "write":
+        for key, value in texts.items():
+            setattr(report, key, value or "")
+    elif trigger == "approve":
+        report.approved_by_id, report.approved_at = user.id, now()
+    elif trigger == "send_back":
+        report.approved_by_id, report.approved_at = None, None
+    elif trigger == "publish":
+        report.figures = snapshot(figures(session, report.authority, report.kind, report.year))
+        report.published_at = now()
+    elif trigger == "correct":
+        current = AnnualReport(
+            authority=report.authority,
+            kind=report.kind,
+            year=report.year,
+            version=report.version + 1,
+            state=report_workflow.initial,
+            promotion=report.promotion,
+            support=report.support,
+            correction_note=(payload.get("note") or "").strip(),
+        )
+        session.add(current)
+    session.flush()
+    _record(session, report, trigger, user)
+    if current is not report:
+        _record(session, current, "drafted", user)
+    return current

@@ -19,10 +19,12 @@ from casework.models.land import LandEntry
 from casework.models.parties import ApiToken, Authority, CommunityBody, User
 from casework.models.records import AuditAnchor, Event, Notice
 from casework.models.register import RegisterRecord
+from casework.models.reports import AnnualReport
 from casework.models.simd import SimdPostcode, SimdVersion, SimdZone
 
 __all__ = [
     "AdditionalAuthority",
+    "AnnualReport",
     "ApiToken",
     "Application",
     "AssetTransferRequest",

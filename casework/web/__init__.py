@@ -54,11 +54,22 @@ def notice_html(text: str | None, top: int = 2) -> Markup:
 
 
 def init_web(app: Flask) -> None:
-    from casework.web import accounts, cases, community, officer, pdf, profile, public, service
+    from casework.web import (
+        accounts,
+        cases,
+        community,
+        officer,
+        pdf,
+        profile,
+        public,
+        reports,
+        service,
+    )
 
     security.configure(app)
     app.before_request(load_user)
-    for bp in (public.bp, accounts.bp, profile.bp, community.bp, officer.bp, cases.bp, service.bp):
+    blueprints = (public, accounts, profile, community, officer, cases, service, reports)
+    for bp in (m.bp for m in blueprints):
         app.register_blueprint(bp)
     app.register_blueprint(pdf.bp)
     app.jinja_env.filters["longdate"] = longdate

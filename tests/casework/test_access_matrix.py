@@ -165,6 +165,7 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/register/decisions.csv"): same(200),
     ("GET", "/register/decisions.atom"): same(200),
     ("GET", "/register/<int:record_id>"): same(200),
+    ("GET", "/register/<int:record_id>.pdf"): same(200),
     ("GET", "/representations"): same(200),
     ("GET", "/representations/<reference>"): same(200),
     ("POST", "/representations/<reference>"): same({200, 422}),
@@ -224,6 +225,14 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/requests/<reference>/documents/<int:document_id>/remove"): draft_page(404),
     ("GET", "/queue"): authority_page(),
     ("GET", "/queue.csv"): authority_page(),
+    # Annual reports: the authority's own drafts; an officer writes, a manager approves.
+    ("GET", "/reports"): authority_page(),
+    ("GET", "/reports/<kind>/<int:year>"): authority_page(),
+    ("POST", "/reports/<kind>/<int:year>"): row(302, 404, 404, 403, 422, 403, 422, 404),
+    # Published reports: anyone's to read; none is published in this world.
+    ("GET", "/annual-reports/<code>/<kind>/<int:year>"): same(404),
+    ("GET", "/annual-reports/<code>/<kind>/<int:year>.json"): same(404),
+    ("GET", "/annual-reports/<code>/<kind>/<int:year>.csv"): same(404),
     # The case pages are for the parties (the body and the authority): the administrator
     # works through the API and the CLI, has no home page here, and gets a 404.
     ("GET", "/cases/<reference>"): party_page(),
@@ -235,6 +244,9 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     # Print pages: the parties', like the pages they print.
     ("GET", "/cases/<reference>/print"): party_page(),
     ("GET", "/cases/<reference>/notices/<int:notice_id>/print"): party_page(),
+    # Their PDFs: the same pages, so the same answers.
+    ("GET", "/cases/<reference>/print.pdf"): party_page(),
+    ("GET", "/cases/<reference>/notices/<int:notice_id>/print.pdf"): party_page(),
     # The parties' page, as the case page and the notice page: not the administrator's.
     ("GET", "/cases/<reference>/documents/<int:document_id>"): party_page(),
     ("POST", "/cases/<reference>/documents"): row(302, SEE_OTHER, 404, SEE_OTHER, SEE_OTHER,
@@ -376,6 +388,8 @@ def _fill(route: str, res: Resources) -> str:
         "record_id": res.record,
         "token": "not-a-real-token",
         "kind": "participation_request",
+        "year": 2025,
+        "code": "FIFE",
         "slug": "outcome",
         "filename": "casework.css",
     }

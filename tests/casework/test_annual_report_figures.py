@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from casework import annual_reports as ar
@@ -138,3 +139,74 @@ def test_s95_figures_transfers_reviews_and_agreements_in_the_year(world: World, 
     assert {f.key for f in year.figures} >= {"ownership", "lease", "rights", "appeals_allowed"}
     nxt = ar.figures(session, fife, atr.KIND, 2027)
     assert nxt["ownership"].references == (e,) and nxt["received"].count == 0
+
+
+# -- the report's own procedure ----------------------------------------------------------------
+
+
+def _user(session, email: str):
+    from casework.models import User
+
+    return session.scalar(select(User).where(User.email == email))
+
+
+def test_a_report_is_written_approved_by_a_manager_published_and_corrected_as_a_new_version(
+    world: World, session, clock
+):
+    from casework.errors import Conflict, Forbidden
+    from casework.models import AnnualReport
+    from workflows.machine import Law
+
+    law, day = Law(), dt.date(2027, 4, 2)
+    officer, manager = _user(session, world.officer.email), _user(session, world.manager.email)
+    fife = _fife(session)
+    first = submitted(world)  # received Wed 1 April 2026, in the year 2026
+
+    report = ar.open_report(session, fife, pr.KIND, 2026, officer)
+    assert (report.version, report.state) == (1, "draft")
+    assert ar.open_report(session, fife, pr.KIND, 2026, officer) is report  # one draft
+    # Nothing is approved until the authority has written what only it can write.
+    with pytest.raises(Conflict, match="promote"):
+        ar.act(session, report, "approve", {}, manager, day, law)
+    ar.act(
+        session,
+        report,
+        "write",
+        {"promotion": "A leaflet to every community council."},
+        officer,
+        day,
+        law,
+    )
+    ar.act(
+        session, report, "write", {"support": "A named officer helps each body."}, officer, day, law
+    )
+    assert report.promotion.startswith("A leaflet") and report.support.startswith("A named")
+    # An officer drafts; only a manager approves and publishes.
+    with pytest.raises(Forbidden):
+        ar.act(session, report, "approve", {}, officer, day, law)
+    assert report.state == "draft"
+    ar.act(session, report, "approve", {}, manager, day, law)
+    assert report.state == "approved" and report.approved_by_id == manager.id
+    ar.act(session, report, "publish", {}, manager, day, law)
+    published = {f["key"]: f["count"] for f in report.figures["figures"]}
+    assert published["received"] == 1 and report.state == "published"
+
+    # A request received later in the year changes the figures, not the published report.
+    move(clock, "2026-05-04")
+    submitted(world)
+    session.expire_all()
+    assert {f["key"]: f["count"] for f in report.figures["figures"]}["received"] == 1
+    assert ar.figures(session, fife, pr.KIND, 2026)["received"].count == 2
+
+    # A correction is a new version; the first stays as it was published.
+    second = ar.act(session, report, "correct", {"note": "A late request."}, manager, day, law)
+    assert (second.version, second.state, second.correction_note) == (2, "draft", "A late request.")
+    assert second.promotion == report.promotion
+    ar.act(session, second, "approve", {}, manager, day, law)
+    ar.act(session, second, "publish", {}, manager, day, law)
+    session.commit()
+    v1, v2 = sorted(ar.versions(session, fife, pr.KIND, 2026), key=lambda r: r.version)
+    assert (v1.state, v2.state) == ("superseded", "published")
+    assert v1.figures["figures"][0]["count"] == 1 and v2.figures["figures"][0]["count"] == 2
+    assert first in v1.figures["figures"][0]["references"]
+    assert len(session.scalars(select(AnnualReport)).all()) == 2

@@ -1,0 +1,195 @@
+"""The authority's annual reports (s.32, s.95): the figures from the event log with the
+cases behind each, the parts only the authority can write, and a manager's approval and
+publication; and, for everyone, each published report as a page, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, g, jsonify, redirect, request, url_for
+from sqlalchemy import select
+
+from casework import annual_reports as ar
+from casework.access import Role
+from casework.context import commit, db, law, today
+from casework.errors import Invalid, ServiceError
+from casework.models import AnnualReport, Authority
+from casework.web.forms import Problem
+from casework.web.pages import KIND_LABELS, page
+from casework.web.session import AUTHORITY, signed_in
+from workflows import asset_transfer as atr
+from workflows import participation as pr
+from workflows.annual_report import TEXTS
+from workflows.annual_report import WORKFLOW as report_workflow
+from workflows.authorities import AUTHORITY_TYPES
+from workflows.periods import in_words
+
+bp = Blueprint("reports", __name__)
+TEXT_LABELS = {
+    "promotion": "What did the authority do during the year to promote requests?",
+    "support": "What did it do to support community bodies in making them?",
+}
+
+
+def kinds_for(authority: Authority) -> list[str]:
+    """Part 3 reports for public service authorities, Part 5 for relevant authorities."""
+    kind = AUTHORITY_TYPES[authority.type]
+    return [
+        k
+        for k, applies in (
+            (pr.KIND, kind.public_service_authority),
+            (atr.KIND, kind.relevant_authority),
+        )
+        if applies
+    ]
+
+
+def _status(report: AnnualReport | None, kind: str, year: int) -> str:
+    due = ar.due_by(kind, year)
+    if report is not None and report.state in ("published", "superseded"):
+        return "Published"
+    late = today() > due
+    state = "Not started" if report is None else report_workflow.states[report.state].label
+    return f"{state}: {'overdue since' if late else 'due by'} {in_words(due)}"
+
+
+@bp.get("/reports")
+@signed_in(*AUTHORITY)
+def reports():
+    authority = g.user.authority
+    this = ar.year_containing(today())
+    rows = []
+    for kind in kinds_for(authority):
+        for year in (this - 1, this):
+            found = ar.versions(db(), authority, kind, year)
+            first, last = ar.reporting_year(kind, year)
+            rows.append(
+                {
+                    "kind": kind,
+                    "label": KIND_LABELS[kind],
+                    "year": year,
+                    "period": f"{in_words(first)} to {in_words(last)}",
+                    "status": _status(found[0] if found else None, kind, year),
+                }
+            )
+    return page("web/reports/list.html", "Annual reports", rows=rows)
+
+
+def _figures(report: AnnualReport) -> list[dict]:
+    if report.figures is not None:
+        return report.figures["figures"]
+    live = ar.snapshot(ar.figures(db(), report.authority, report.kind, report.year))
+    return live["figures"]
+
+
+@bp.route("/reports/<kind>/<int:year>", methods=["GET", "POST"])
+@signed_in(*AUTHORITY)
+def report(kind: str, year: int):
+    authority = g.user.authority
+    if kind not in kinds_for(authority) or not 2016 < year <= ar.year_containing(today()):
+        abort(404)
+    problem = Problem()
+    if request.method == "POST":
+        trigger = request.form.get("do", "")
+        if trigger != "write" and g.user.role != Role.MANAGER:
+            abort(403)
+        current = ar.open_report(db(), authority, kind, year, g.user)
+        try:
+            if trigger not in report_workflow.triggers:
+                raise Invalid({"do": ["Choose what to do with the report."]})
+            names = TEXTS if trigger == "write" else ("note",)
+            payload = {k: request.form.get(k, "") for k in names}
+            ar.act(db(), current, trigger, payload, g.user, today(), law())
+            commit()
+            return redirect(url_for("reports.report", kind=kind, year=year))
+        except ServiceError as exc:
+            db().rollback()
+            problem = Problem(general=[exc.detail], status=exc.status)
+    found = ar.versions(db(), authority, kind, year)
+    current = found[0] if found else None
+    first, last = ar.reporting_year(kind, year)
+    shown = current or AnnualReport(authority=authority, kind=kind, year=year, state="draft")
+    return page(
+        "web/reports/report.html",
+        f"{KIND_LABELS[kind]} annual report, {in_words(first)} to {in_words(last)}",
+        problem=problem,
+        report=current,
+        figures=_figures(shown),
+        earlier=found[1:],
+        status_text=_status(current, kind, year),
+        texts=TEXT_LABELS,
+        values={k: request.form.get(k, getattr(shown, k) or "") for k in TEXTS},
+        manager=g.user.role == Role.MANAGER,
+        kind=kind,
+        year=year,
+        citation="s.32" if kind == pr.KIND else "s.95",
+    )
+
+
+def _published(code: str, kind: str, year: int) -> AnnualReport:
+    authority = db().scalar(select(Authority).where(Authority.code == code))
+    if authority is None or kind not in (pr.KIND, atr.KIND):
+        abort(404)
+    wanted = request.args.get("version", type=int)
+    for r in ar.versions(db(), authority, kind, year):
+        if r.published_at is not None and (wanted is None or r.version == wanted):
+            return r
+    abort(404)
+
+
+def public_view(r: AnnualReport) -> dict:
+    """What the public sees: the counts and the authority's own words, never the cases'
+    references (a count may include requests that were never published)."""
+    return {
+        "authority": {"code": r.authority.code, "name": r.authority.name},
+        "kind": r.kind,
+        "reporting_year": {"from": r.figures["first_day"], "to": r.figures["last_day"]},
+        "version": r.version,
+        "superseded": r.state == "superseded",
+        "published_at": r.published_at.isoformat(),
+        "correction_note": r.correction_note,
+        "figures": [
+            {k: f[k] for k in ("key", "label", "citation", "count")} for f in r.figures["figures"]
+        ],
+        "promotion": r.promotion,
+        "support": r.support,
+    }
+
+
+@bp.get("/annual-reports/<code>/<kind>/<int:year>")
+def published(code: str, kind: str, year: int):
+    r = _published(code, kind, year)
+    first, last = ar.reporting_year(kind, year)
+    others = [
+        v for v in ar.versions(db(), r.authority, kind, year) if v.published_at and v is not r
+    ]
+    return page(
+        "web/reports/published.html",
+        f"{r.authority.name}: {KIND_LABELS[kind].lower()} annual report, "
+        f"{in_words(first)} to {in_words(last)}",
+        report=r,
+        view=public_view(r),
+        others=others,
+    )
+
+
+@bp.get("/annual-reports/<code>/<kind>/<int:year>.json")
+def published_json(code: str, kind: str, year: int):
+    return jsonify(public_view(_published(code, kind, year)))
+
+
+@bp.get("/annual-reports/<code>/<kind>/<int:year>.csv")
+def published_csv(code: str, kind: str, year: int):
+    view = public_view(_published(code, kind, year))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["figure", "count", "law"])
+    for f in view["figures"]:
+        writer.writerow([f["label"], f["count"], f["citation"]])
+    name = f"{code}-{kind}-{year}-v{view['version']}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,102 @@
+"""The annual report pages (s.32, s.95): an officer drafts, a manager approves and
+publishes, and anyone reads the published report as a page, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pyotp
+from sqlalchemy import select
+
+from casework.crypto import keyring_for
+from casework.models import User
+from tests.casework.conftest import World, move, ok, submitted
+from tests.web.test_hardening import token_of, web_client
+
+YEAR_PAGE = "/reports/participation_request/2026"
+
+
+def manager_client(app, world: World, session):
+    manager = session.scalar(select(User).where(User.email == world.manager.email))
+    secret = pyotp.random_base32()
+    keys = app.extensions["casework"].settings.encryption_keys
+    manager.totp_secret = keyring_for(keys).encrypt(secret)
+    session.commit()
+    client = web_client(app, session, world.manager.email)
+    page = client.get("/sign-in/code").get_data(as_text=True)
+    client.post(
+        "/sign-in/code", data={"csrf_token": token_of(page), "code": pyotp.TOTP(secret).now()}
+    )
+    return client
+
+
+def post(client, url: str, **data):
+    html = client.get(url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": token_of(html), **data})
+
+
+def test_an_officer_drafts_a_manager_publishes_and_the_public_reads_it(
+    app, world: World, session, clock
+):
+    ref = submitted(world)  # received Wed 1 April 2026
+    officer = web_client(app, session, world.officer.email)
+    listing = officer.get("/reports").get_data(as_text=True)
+    assert "Participation request annual report" in listing
+    assert "due by Wednesday 30 June 2027" in listing
+
+    html = officer.get(YEAR_PAGE).get_data(as_text=True)
+    row = re.search(r"Requests received.*?</tr>", html, re.S).group(0)
+    assert '<td data-label="Number">1</td>' in row and f"/cases/{ref}" in row
+
+    # Approving before the authority's own words are written is refused, and says why;
+    # an officer may write but not approve.
+    assert post(officer, YEAR_PAGE, do="approve").status_code == 403
+    saved = post(officer, YEAR_PAGE, do="write", promotion="Leaflets in every library.")
+    assert saved.status_code == 302
+    manager = manager_client(app, world, session)
+    refused = post(manager, YEAR_PAGE, do="approve")
+    assert refused.status_code == 409 and "support" in refused.get_data(as_text=True)
+    post(officer, YEAR_PAGE, do="write", promotion="Leaflets in every library.", support="Help.")
+    assert post(manager, YEAR_PAGE, do="approve").status_code == 302
+    assert post(manager, YEAR_PAGE, do="publish").status_code == 302
+
+    public = web_client(app)
+    url = "/annual-reports/FIFE/participation_request/2026"
+    page = public.get(url)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Leaflets in every library." in text and ref not in text  # counts, not cases
+    rows = list(csv.reader(io.StringIO(public.get(f"{url}.csv").get_data(as_text=True))))
+    assert rows[0] == ["figure", "count", "law"]
+    assert ["Requests received", "1", "s.32(2)(a)"] in rows
+    data = public.get(f"{url}.json").json
+    assert (data["version"], data["superseded"]) == (1, False)
+    assert {f["key"]: f["count"] for f in data["figures"]}["received"] == 1
+
+    # A correction: version 2, and version 1 stays readable, marked as corrected.
+    move(clock, "2026-06-01")
+    ok(world.officer.act(submitted(world), "validate"))
+    post(manager, YEAR_PAGE, do="correct", note="A request was left out.")
+    assert post(manager, YEAR_PAGE, do="approve").status_code == 302
+    assert post(manager, YEAR_PAGE, do="publish").status_code == 302
+    assert public.get(f"{url}.json").json["version"] == 2
+    first = public.get(f"{url}.json?version=1").json
+    assert first["superseded"] is True
+    assert {f["key"]: f["count"] for f in first["figures"]}["received"] == 1
+    assert {f["key"]: f["count"] for f in public.get(f"{url}.json").json["figures"]}[
+        "received"
+    ] == 2
+
+
+def test_a_report_is_only_for_its_own_authority_and_unpublished_is_not_found(
+    app, world: World, session
+):
+    assert web_client(app).get("/annual-reports/FIFE/participation_request/2026").status_code == 404
+    body = web_client(app, session, world.body.email)
+    assert body.get(YEAR_PAGE).status_code == 404
+    other = web_client(app, session, world.other_officer.email)
+    post(other, YEAR_PAGE, do="write", promotion="Not Fife's words.")
+    fife = web_client(app, session, world.officer.email).get(YEAR_PAGE).get_data(as_text=True)
+    assert "Not Fife&#39;s words." not in fife and "Not Fife's words." not in fife
