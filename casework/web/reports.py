@@ -193,3 +193,120 @@ def published_csv(code: str, kind: str, year: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def national(year: int) -> list[dict]:
+    """Every authority's reports for the year: published, due or overdue, with the figures
+    of what is published. One query for the reports; the figures are their snapshots."""
+    authorities = db().scalars(select(Authority).order_by(Authority.name)).all()
+    published = {
+        (r.authority_id, r.kind): r
+        for r in db().scalars(
+            select(AnnualReport)
+            .where(AnnualReport.year == year, AnnualReport.state == "published")
+            .order_by(AnnualReport.version)
+        )
+    }
+    rows = []
+    for a in authorities:
+        for kind in kinds_for(a):
+            r = published.get((a.id, kind))
+            due = ar.due_by(kind, year)
+            counts = {f["key"]: f["count"] for f in r.figures["figures"]} if r else {}
+            rows.append(
+                {
+                    "authority": a,
+                    "kind": kind,
+                    "label": KIND_LABELS[kind],
+                    "status": "published" if r else "overdue" if today() > due else "due",
+                    "due": due,
+                    "report": r,
+                    "received": counts.get("received"),
+                    "agreed": counts.get("agreed"),
+                    "refused": counts.get("refused"),
+                }
+            )
+    return rows
+
+
+def _chosen_year() -> int:
+    latest = ar.year_containing(today()) - 1  # the last year whose report can be due
+    year = request.args.get("year", type=int) or latest
+    if not 2017 <= year <= latest + 1:
+        abort(404)
+    return year
+
+
+@bp.get("/statistics")
+def statistics():
+    year = _chosen_year()
+    rows = national(year)
+    first, last = ar.reporting_year(pr.KIND, year)
+    overdue = [r for r in rows if r["status"] == "overdue"]
+    return page(
+        "web/reports/national.html",
+        "Annual reports from every authority",
+        rows=rows,
+        year=year,
+        period=f"{in_words(first)} to {in_words(last)}",
+        published=sum(r["status"] == "published" for r in rows),
+        overdue=len(overdue),
+        years=range(ar.year_containing(today()), 2016, -1),
+    )
+
+
+@bp.get("/statistics.csv")
+def statistics_csv():
+    year = _chosen_year()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["authority", "kind", "year", "status", "due_by", "received", "agreed", "refused"]
+    )
+    for r in national(year):
+        writer.writerow(
+            [
+                r["authority"].name,
+                r["kind"],
+                year,
+                r["status"],
+                r["due"].isoformat(),
+                *("" if r[k] is None else r[k] for k in ("received", "agreed", "refused")),
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="annual-reports-{year}.csv"'},
+    )
+
+
+@bp.get("/statistics.json")
+def statistics_json():
+    year = _chosen_year()
+    return jsonify(
+        {
+            "year": year,
+            "reports": [
+                {
+                    "authority": {"code": r["authority"].code, "name": r["authority"].name},
+                    "kind": r["kind"],
+                    "status": r["status"],
+                    "due_by": r["due"].isoformat(),
+                    "url": url_for(
+                        "reports.published",
+                        code=r["authority"].code,
+                        kind=r["kind"],
+                        year=year,
+                        _external=True,
+                    )
+                    if r["report"]
+                    else None,
+                    "received": r["received"],
+                    "agreed": r["agreed"],
+                    "refused": r["refused"],
+                }
+                for r in national(year)
+            ],
+        }
+    )

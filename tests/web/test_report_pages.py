@@ -100,3 +100,35 @@ def test_a_report_is_only_for_its_own_authority_and_unpublished_is_not_found(
     post(other, YEAR_PAGE, do="write", promotion="Not Fife's words.")
     fife = web_client(app, session, world.officer.email).get(YEAR_PAGE).get_data(as_text=True)
     assert "Not Fife&#39;s words." not in fife and "Not Fife's words." not in fife
+
+
+def test_the_national_page_shows_who_has_published_and_who_is_overdue(
+    app, world: World, session, clock
+):
+    submitted(world)  # received by Fife Council on Wed 1 April 2026
+    officer = web_client(app, session, world.officer.email)
+    post(officer, YEAR_PAGE, do="write", promotion="Leaflets.", support="A named officer.")
+    manager = manager_client(app, world, session)
+    post(manager, YEAR_PAGE, do="approve")
+    post(manager, YEAR_PAGE, do="publish")
+
+    # On Thursday 1 July 2027 the 2026 reports were due the day before.
+    move(clock, "2027-07-01")
+    public = web_client(app)
+    html = public.get("/statistics").get_data(as_text=True)
+    fife = re.search(r"<tr>\s*<td data-label=\"Authority\">Fife Council</td>.*?</tr>", html, re.S)
+    assert "Published" in fife.group(0) and '<td data-label="Received">1</td>' in fife.group(0)
+    assert "Overdue: was due by 30 June 2027" in html  # every other authority's
+    data = public.get("/statistics.json").json
+    assert data["year"] == 2026
+    mine = [r for r in data["reports"] if r["authority"]["code"] == "FIFE"]
+    assert [(r["kind"], r["status"], r["received"]) for r in mine] == [
+        ("participation_request", "published", 1),
+        ("asset_transfer_request", "overdue", None),
+    ]
+    assert all(
+        r["status"] == "overdue" for r in data["reports"] if r["authority"]["code"] != "FIFE"
+    )
+    rows = list(csv.reader(io.StringIO(public.get("/statistics.csv").get_data(as_text=True))))
+    assert rows[0][:4] == ["authority", "kind", "year", "status"]
+    assert ["Fife Council", "participation_request", "2026", "published"] in [r[:4] for r in rows]
