@@ -315,6 +315,7 @@ def _seed(session) -> None:
         Party.AUTHORITY,
     )
     _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law)
+    _seed_annual_reports(session, authorities["FIFE"], officer, manager, today, law)
 
 
 LAND = [
@@ -329,6 +330,28 @@ LAND = [
     ("FIFE", "Kirkcaldy Old Depot", "Mitchelston Drive, Kirkcaldy KY1 3NB", "Vacant yard"),
     ("SWATER", "Glenfarg Reservoir Bothy", "Glenfarg, Perth PH2 9QN", "Stone bothy by the dam"),
 ]
+
+
+def _seed_annual_reports(session, fife, officer, manager, today, law) -> None:
+    """Fife's reports: last year's participation request report published, its asset
+    transfer report still a draft (so overdue once 30 June has passed), and this year's two
+    drafts to complete."""
+    from casework import annual_reports as ar
+
+    this = ar.year_containing(today)
+    last = ar.open_report(session, fife, pr.KIND, this - 1, officer)
+    words = {
+        "promotion": "A page on the council's website, a leaflet sent to every community "
+        "council, and two evening workshops in Kirkcaldy and Glenrothes.",
+        "support": "A named officer answers each body's questions before it makes a request, "
+        "and reads a draft if asked.",
+    }
+    ar.act(session, last, "write", words, officer, today, law)
+    ar.act(session, last, "approve", {}, manager, today, law)
+    ar.act(session, last, "publish", {}, manager, today, law)
+    ar.open_report(session, fife, atr.KIND, this - 1, officer)
+    for kind in (pr.KIND, atr.KIND):
+        ar.open_report(session, fife, kind, this, officer)
 
 
 def _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law) -> None:
