@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, with_polymorphic
 
 from casework.access import Role
 from casework.clock import LONDON, now
@@ -269,9 +269,30 @@ def _record(session: Session, report: AnnualReport, what: str, user: User | None
     )
 
 
-def snapshot(found: Figures) -> dict[str, Any]:
-    """The figures as published: counts, and for the authority the cases behind them."""
+def lens(session: Session, found: Figures) -> dict[str, Any]:
+    """The figures by SIMD quintile, by the body and (for asset transfers) by the land,
+    with the lookup they were placed with."""
+    out: dict[str, Any] = {"source": None}
+    for where in ("body", "land") if found.kind == atr.KIND else ("body",):
+        source, rows = by_quintile(session, found, where)
+        out["source"] = out["source"] or source
+        out[where] = [
+            {
+                "key": r.key,
+                "label": r.label,
+                "by_quintile": list(r.by_quintile),
+                "unplaced": r.unplaced,
+            }
+            for r in rows
+        ]
+    return out
+
+
+def snapshot(found: Figures, session: Session | None = None) -> dict[str, Any]:
+    """The figures as published: counts, and for the authority the cases behind them; with
+    a session, the SIMD breakdown too."""
     return {
+        **({"simd": lens(session, found)} if session is not None else {}),
         "first_day": found.first_day.isoformat(),
         "last_day": found.last_day.isoformat(),
         "figures": [
@@ -322,7 +343,9 @@ def act(
     elif trigger == "send_back":
         report.approved_by_id, report.approved_at = None, None
     elif trigger == "publish":
-        report.figures = snapshot(figures(session, report.authority, report.kind, report.year))
+        report.figures = snapshot(
+            figures(session, report.authority, report.kind, report.year), session
+        )
         report.published_at = now()
     elif trigger == "correct":
         current = AnnualReport(
@@ -341,3 +364,53 @@ def act(
     if current is not report:
         _record(session, current, "drafted", user)
     return current
+
+
+# -- the inequalities lens: each figure by SIMD quintile ----------------------------------
+
+QUINTILES = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One figure's cases by the SIMD quintile of where they are (1 is the most deprived
+    fifth of Scotland's data zones); `unplaced` could not be placed (no postcode, or one not
+    in the lookup)."""
+
+    key: str
+    label: str
+    by_quintile: tuple[int, ...]
+    unplaced: int
+
+
+def by_quintile(
+    session: Session, found: Figures, where: str = "body"
+) -> tuple[str | None, list[Breakdown]]:
+    """Each figure broken down by the quintile of the requesting body's contact address
+    (`where="body"`, a stand-in for its community) or of the land (`"land"`). Returns the
+    SIMD version's citation (None when no lookup is loaded) and the breakdowns."""
+    from casework import simd
+    from casework.models import AssetTransferRequest
+
+    refs = {r for f in found.figures for r in f.references}
+    every = with_polymorphic(Case, "*")
+    cases = session.scalars(select(every).where(every.reference.in_(refs))).all() if refs else []
+
+    def text_of(case: Case) -> str | None:
+        if where == "land":
+            if not isinstance(case, AssetTransferRequest):
+                return None
+            return case.land.address if case.land is not None else case.land_description
+        return case.community_body.contact_address
+
+    texts = {c.reference: text_of(c) for c in cases}
+    placed = simd.place_many(session, [t for t in texts.values() if t])
+    quintile = {
+        ref: (placed.get(t).quintile if t and placed.get(t) else None) for ref, t in texts.items()
+    }
+    source = next((p.source for p in placed.values() if p is not None), None)
+    out = []
+    for f in found.figures:
+        counts = [sum(1 for r in f.references if quintile.get(r) == q) for q in QUINTILES]
+        out.append(Breakdown(f.key, f.label, tuple(counts), f.count - sum(counts)))
+    return source, out

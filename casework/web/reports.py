@@ -76,11 +76,11 @@ def reports():
     return page("web/reports/list.html", "Annual reports", rows=rows)
 
 
-def _figures(report: AnnualReport) -> list[dict]:
+def _figures(report: AnnualReport) -> dict:
+    """As published, or worked out now for a draft."""
     if report.figures is not None:
-        return report.figures["figures"]
-    live = ar.snapshot(ar.figures(db(), report.authority, report.kind, report.year))
-    return live["figures"]
+        return report.figures
+    return ar.snapshot(ar.figures(db(), report.authority, report.kind, report.year), db())
 
 
 @bp.route("/reports/<kind>/<int:year>", methods=["GET", "POST"])
@@ -115,7 +115,8 @@ def report(kind: str, year: int):
         f"{KIND_LABELS[kind]} annual report, {in_words(first)} to {in_words(last)}",
         problem=problem,
         report=current,
-        figures=_figures(shown),
+        figures=_figures(shown)["figures"],
+        simd=_figures(shown).get("simd"),
         earlier=found[1:],
         status_text=_status(current, kind, year),
         texts=TEXT_LABELS,
@@ -154,6 +155,7 @@ def public_view(r: AnnualReport) -> dict:
         ],
         "promotion": r.promotion,
         "support": r.support,
+        "simd": r.figures.get("simd"),
     }
 
 

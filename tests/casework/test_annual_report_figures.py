@@ -210,3 +210,37 @@ def test_a_report_is_written_approved_by_a_manager_published_and_corrected_as_a_
     assert v1.figures["figures"][0]["count"] == 1 and v2.figures["figures"][0]["count"] == 2
     assert first in v1.figures["figures"][0]["references"]
     assert len(session.scalars(select(AnnualReport)).all()) == 2
+
+
+# -- the inequalities lens ------------------------------------------------------------------
+
+
+def test_each_figure_is_broken_down_by_the_simd_quintile_of_the_body(
+    world: World, session, tmp_path
+):
+    from casework import simd
+    from tests.casework.conftest import REQUEST
+    from tests.casework.test_simd import write_simd, write_sspl
+
+    fife = _fife(session)
+    mine = submitted(world)  # Kinghorn Community Trust, KY3 9UE: rank 7 of 12, quintile 3
+    response = world.other_body.post("/api/v1/cases", json=REQUEST)
+    theirs = response.json["reference"]  # Burntisland, KY3 9DB: rank 1 of 12, quintile 1
+    ok(world.other_body.act(theirs, "submit"))
+    ok(world.officer.act(theirs, "validate"))
+    ok(decide(world, theirs, "refused"))
+
+    # Before a lookup is loaded, nothing can be placed, and the page can say so.
+    source, rows = ar.by_quintile(session, ar.figures(session, fife, pr.KIND, 2026))
+    assert source is None and {r.key: r.unplaced for r in rows}["received"] == 2
+
+    simd.import_files(
+        session, simd=write_simd(tmp_path / "s.csv"), postcodes=write_sspl(tmp_path / "p.csv")
+    )
+    source, rows = ar.by_quintile(session, ar.figures(session, fife, pr.KIND, 2026))
+    by_key = {r.key: (r.by_quintile, r.unplaced) for r in rows}
+    assert by_key["received"] == ((1, 0, 1, 0, 0), 0)
+    assert by_key["refused"] == ((1, 0, 0, 0, 0), 0)
+    assert by_key["agreed"] == ((0, 0, 0, 0, 0), 0)
+    assert source.startswith("SIMD 2020v2, 2011 data zones")
+    assert mine != theirs

@@ -49,6 +49,8 @@ def test_an_officer_drafts_a_manager_publishes_and_the_public_reads_it(
     html = officer.get(YEAR_PAGE).get_data(as_text=True)
     row = re.search(r"Requests received.*?</tr>", html, re.S).group(0)
     assert '<td data-label="Number">1</td>' in row and f"/cases/{ref}" in row
+    # With no deprivation lookup loaded, the page says so rather than show empty quintiles.
+    assert "No deprivation lookup has been loaded" in html
 
     # Approving before the authority's own words are written is refused, and says why;
     # an officer may write but not approve.
