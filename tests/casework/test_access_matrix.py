@@ -233,6 +233,9 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/annual-reports/<code>/<kind>/<int:year>"): same(404),
     ("GET", "/annual-reports/<code>/<kind>/<int:year>.json"): same(404),
     ("GET", "/annual-reports/<code>/<kind>/<int:year>.csv"): same(404),
+    ("GET", "/statistics"): same(200),
+    ("GET", "/statistics.csv"): same(200),
+    ("GET", "/statistics.json"): same(200),
     # The case pages are for the parties (the body and the authority): the administrator
     # works through the API and the CLI, has no home page here, and gets a 404.
     ("GET", "/cases/<reference>"): party_page(),

@@ -12,6 +12,7 @@ that reader may not see. The officer's view must contain them, which proves the 
 from __future__ import annotations
 
 import re
+import subprocess
 import uuid
 from urllib.parse import urlsplit
 
@@ -168,6 +169,16 @@ def _links(html: str) -> list[str]:
     return out
 
 
+def _text_of(response) -> str:
+    """A response's text; a PDF's as poppler's pdftotext reads it."""
+    if response.mimetype != "application/pdf":
+        return response.get_data(as_text=True)
+    out = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.get_data(), capture_output=True, check=True
+    )
+    return out.stdout.decode()
+
+
 def _crawl(get, seeds: list[str], limit: int = MAX_FETCHES) -> dict[str, str]:
     """GET every seed, and same-site links in the HTML of what comes back, to DEPTH."""
     seen: dict[str, str] = {}
@@ -178,7 +189,7 @@ def _crawl(get, seeds: list[str], limit: int = MAX_FETCHES) -> dict[str, str]:
             if url in seen or len(seen) >= limit:
                 continue
             response = get(url)
-            text = response.get_data(as_text=True)
+            text = _text_of(response)
             seen[url] = text
             STATUS[url] = response.status_code
             if "html" in (response.content_type or ""):
