@@ -645,6 +645,21 @@ WORKFLOW = Workflow(
             ),
         ),
         Action(
+            "give_outcome_views",
+            ("process_running",),
+            None,
+            _B,
+            "Give your views for the outcome report",
+            "s.31(3)-(4)",
+            guards=(
+                required_text(
+                    "views",
+                    "s.31(3)-(4)",
+                    "your views on how the process was run and on its outcomes",
+                ),
+            ),
+        ),
+        Action(
             "publish_outcome_report",
             ("process_running",),
             "completed",

@@ -119,6 +119,14 @@ def _record_outcome_views(run: Run) -> None:
     case.views_of_others = (p.get("views_of_others") or "").strip() or None
 
 
+def _give_outcome_views(run: Run) -> None:
+    """s.31(3)-(4): the body answers through its own pages; that answer is the view the
+    authority sought, given on the day it was given."""
+    case = run.case
+    case.views_of_body = run.payload["views"].strip()
+    case.views_sought_on = case.views_sought_on or run.today
+
+
 def _publish_outcome_report(run: Run) -> None:
     for key in ("what_changed", "influence_of_body", "keeping_informed"):
         run.context[key] = run.payload[key]
@@ -155,6 +163,7 @@ class Participation(CaseKind):
         "establish_process": _establish_process,
         "record_process_change": _record_process_change,
         "record_outcome_views": _record_outcome_views,
+        "give_outcome_views": _give_outcome_views,
         "publish_outcome_report": _publish_outcome_report,
         "withdraw": _withdraw,
     }

@@ -151,6 +151,16 @@ class RecordOutcomeViews(Schema):
     )
 
 
+class GiveOutcomeViews(Schema):
+    views = text(
+        load_default="",
+        metadata={
+            "description": "the body's views on how the outcome improvement process was run "
+            "and on its outcomes (s.31(3))"
+        },
+    )
+
+
 class PublishOutcomeReport(Schema):
     service_changed = fields.Boolean(
         load_default=None,
@@ -183,6 +193,7 @@ ACTIONS: dict[str, type[Schema]] = {
     "establish_process": EstablishProcess,
     "record_process_change": RecordProcessChange,
     "record_outcome_views": RecordOutcomeViews,
+    "give_outcome_views": GiveOutcomeViews,
     "publish_outcome_report": PublishOutcomeReport,
     "withdraw": Withdraw,
 }

@@ -74,6 +74,7 @@ LABELS = {
     "participation_arrangements": "How the body will take part",
     "established_on": "Date the process was established",
     "service_changed": "Did the request result in a change to a public service?",
+    "views": "Your views on how the process was run and on its outcomes",
     "what_changed": "What changed in the outcome",
     "influence_of_body": "How far the body's participation influenced the change",
     "keeping_informed": "How the body will be kept informed",

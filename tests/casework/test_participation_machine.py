@@ -77,6 +77,8 @@ STATUTE_ORDER: dict[tuple[str, str], tuple[Party, frozenset[str], str | None]] =
     ("record_process_change", ""): (Party.AUTHORITY, frozenset({"process_running"}), None),
     # s.31(3)-(4): the views of the participating bodies are sought before the report.
     ("record_outcome_views", ""): (Party.AUTHORITY, frozenset({"process_running"}), None),
+    # ... and the body may give its own through its pages.
+    ("give_outcome_views", ""): (Party.BODY, frozenset({"process_running"}), None),
     ("publish_outcome_report", ""): (Party.AUTHORITY, frozenset({"process_running"}), "completed"),
     # Withdrawal by the body at any point before the decision.
     ("withdraw", ""): (Party.BODY, BEFORE_DECISION, "withdrawn"),
@@ -124,6 +126,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     "establish_process": {},
     "record_process_change": {"description": "Meetings move to the community centre."},
     "record_outcome_views": {"views_of_body": "The trust found the group worked well."},
+    "give_outcome_views": {"views": "The group listened to us."},
     "publish_outcome_report": {
         "what_changed": "Two crossings were built.",
         "influence_of_body": "The trust's survey chose the sites.",
