@@ -8,13 +8,14 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, g, jsonify, redirect, request, url_for
-from sqlalchemy import select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
 
 from casework import annual_reports as ar
 from casework.access import Role
 from casework.context import commit, db, law, today
 from casework.errors import Invalid, ServiceError
-from casework.models import AnnualReport, Authority
+from casework.models import AnnualReport, Authority, Case, DeadlineRow
 from casework.web.forms import Problem
 from casework.web.pages import KIND_LABELS, page
 from casework.web.session import AUTHORITY, signed_in
@@ -209,10 +210,12 @@ def national(year: int) -> list[dict]:
             .order_by(AnnualReport.version)
         )
     }
+    timely = on_time(year)
     rows = []
     for a in authorities:
         for kind in kinds_for(a):
             r = published.get((a.id, kind))
+            decided, in_time = timely.get((a.id, kind), (0, 0))
             due = ar.due_by(kind, year)
             counts = {f["key"]: f["count"] for f in r.figures["figures"]} if r else {}
             rows.append(
@@ -226,9 +229,40 @@ def national(year: int) -> list[dict]:
                     "received": counts.get("received"),
                     "agreed": counts.get("agreed"),
                     "refused": counts.get("refused"),
+                    "decided": decided,
+                    "on_time": in_time,
                 }
             )
     return rows
+
+
+# The decision deadline of each kind: s.24 with SSI 2017/39 reg 7; s.82 with SSI 2016/357.
+DECISION_RULES = {pr.KIND: "pr.decision", atr.KIND: "atr.decision"}
+
+
+def on_time(year: int) -> dict[tuple[int, str], tuple[int, int]]:
+    """For each authority and kind: the decisions made in the year, and how many by the
+    date they were due (the statutory period, or a longer one agreed with the body). One
+    grouped query over the deadline rows for each kind."""
+    out = {}
+    for kind, rule in DECISION_RULES.items():
+        first, last = ar.reporting_year(kind, year)
+        rows = db().execute(
+            select(
+                Case.authority_id,
+                func.count(),
+                func.sum(sql_case((DeadlineRow.settled_on <= DeadlineRow.due_date, 1), else_=0)),
+            )
+            .join(Case, Case.id == DeadlineRow.case_id)
+            .where(
+                DeadlineRow.rule == rule,
+                DeadlineRow.status == "met",
+                DeadlineRow.settled_on.between(first, last),
+            )
+            .group_by(Case.authority_id)
+        )
+        out.update({(a, kind): (n, int(m or 0)) for a, n, m in rows})
+    return out
 
 
 def _chosen_year() -> int:
@@ -274,6 +308,8 @@ def statistics_csv():
                 r["status"],
                 r["due"].isoformat(),
                 *("" if r[k] is None else r[k] for k in ("received", "agreed", "refused")),
+                r["decided"],
+                r["on_time"],
             ]
         )
     return Response(
@@ -307,6 +343,8 @@ def statistics_json():
                     "received": r["received"],
                     "agreed": r["agreed"],
                     "refused": r["refused"],
+                    "decided": r["decided"],
+                    "decided_on_time": r["on_time"],
                 }
                 for r in national(year)
             ],

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from casework.crypto import keyring_for
 from casework.models import User
-from tests.casework.conftest import World, move, ok, submitted
+from tests.casework.conftest import World, decide, move, ok, submitted
 from tests.web.test_hardening import token_of, web_client
 
 YEAR_PAGE = "/reports/participation_request/2026"
@@ -114,6 +114,18 @@ def test_the_national_page_shows_who_has_published_and_who_is_overdue(
     post(manager, YEAR_PAGE, do="approve")
     post(manager, YEAR_PAGE, do="publish")
 
+    # Two decisions in the year: one on the day it was received, one late.
+    on_time = submitted(world)
+    ok(world.officer.act(on_time, "validate"))
+    ok(decide(world, on_time, "refused"))
+    move(clock, "2026-05-13")
+    late = submitted(world)
+    ok(world.officer.act(late, "validate"))
+    # 30 working days beginning with Wed 13 May 2026 (reg 2: the 25 May bank holiday is a
+    # working day) end on Tue 23 June 2026; it is decided on Thu 25 June.
+    move(clock, "2026-06-25")
+    ok(decide(world, late, "refused"))
+
     # On Thursday 1 July 2027 the 2026 reports were due the day before.
     move(clock, "2027-07-01")
     public = web_client(app)
@@ -128,6 +140,8 @@ def test_the_national_page_shows_who_has_published_and_who_is_overdue(
         ("participation_request", "published", 1),
         ("asset_transfer_request", "overdue", None),
     ]
+    assert (mine[0]["decided"], mine[0]["decided_on_time"]) == (2, 1)
+    assert "1 of 2" in fife.group(0)
     assert all(
         r["status"] == "overdue" for r in data["reports"] if r["authority"]["code"] != "FIFE"
     )
