@@ -97,10 +97,23 @@ def _anything(_: dict[str, Any]) -> bool:
     return True
 
 
+def _received_and_decided(section: str) -> tuple[Counted, ...]:
+    """The first figures of both reports: (2)(a) received, (2)(b) agreed and refused."""
+    return (
+        ("received", "Requests received", f"{section}(2)(a)", "action.submit", _anything),
+        ("agreed", "Requests agreed", f"{section}(2)(b)(i)", "action.decide", _outcome("agreed")),
+        (
+            "refused",
+            "Requests refused",
+            f"{section}(2)(b)(ii)",
+            "action.decide",
+            _outcome("refused"),
+        ),
+    )
+
+
 PARTICIPATION: tuple[Counted, ...] = (
-    ("received", "Requests received", "s.32(2)(a)", "action.submit", _anything),
-    ("agreed", "Requests agreed", "s.32(2)(b)(i)", "action.decide", _outcome("agreed")),
-    ("refused", "Requests refused", "s.32(2)(b)(ii)", "action.decide", _outcome("refused")),
+    *_received_and_decided("s.32"),
     (
         "service_changed",
         "Requests that resulted in a change to a public service",
@@ -110,9 +123,7 @@ PARTICIPATION: tuple[Counted, ...] = (
     ),
 )
 ASSET_TRANSFER: tuple[Counted, ...] = (
-    ("received", "Requests received", "s.95(2)(a)", "action.submit", _anything),
-    ("agreed", "Requests agreed", "s.95(2)(b)(i)", "action.decide", _outcome("agreed")),
-    ("refused", "Requests refused", "s.95(2)(b)(ii)", "action.decide", _outcome("refused")),
+    *_received_and_decided("s.95"),
     (
         "ownership",
         "Requests that resulted in a transfer of ownership",

@@ -195,8 +195,6 @@ def test_any_other_duplicate_middleware_is_still_reported(caplog):
 @pytest.fixture
 def make_tree(tmp_path) -> Path:
     """The Makefile and the files its stamps hash, in a folder of their own."""
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
     for name in ("Makefile", "pyproject.toml", "package.json", "package-lock.json"):
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path

@@ -7,29 +7,11 @@ import csv
 import io
 import re
 
-import pyotp
-from sqlalchemy import select
-
-from casework.crypto import keyring_for
-from casework.models import User
 from tests.casework.conftest import World, decide, move, ok, submitted
 from tests.web.test_hardening import token_of, web_client
+from tests.web.test_officer_pages import signed_in_manager
 
 YEAR_PAGE = "/reports/participation_request/2026"
-
-
-def manager_client(app, world: World, session):
-    manager = session.scalar(select(User).where(User.email == world.manager.email))
-    secret = pyotp.random_base32()
-    keys = app.extensions["casework"].settings.encryption_keys
-    manager.totp_secret = keyring_for(keys).encrypt(secret)
-    session.commit()
-    client = web_client(app, session, world.manager.email)
-    page = client.get("/sign-in/code").get_data(as_text=True)
-    client.post(
-        "/sign-in/code", data={"csrf_token": token_of(page), "code": pyotp.TOTP(secret).now()}
-    )
-    return client
 
 
 def post(client, url: str, **data):
@@ -57,7 +39,7 @@ def test_an_officer_drafts_a_manager_publishes_and_the_public_reads_it(
     assert post(officer, YEAR_PAGE, do="approve").status_code == 403
     saved = post(officer, YEAR_PAGE, do="write", promotion="Leaflets in every library.")
     assert saved.status_code == 302
-    manager = manager_client(app, world, session)
+    manager = signed_in_manager(app, world, session)
     refused = post(manager, YEAR_PAGE, do="approve")
     assert refused.status_code == 409 and "support" in refused.get_data(as_text=True)
     post(officer, YEAR_PAGE, do="write", promotion="Leaflets in every library.", support="Help.")
@@ -110,7 +92,7 @@ def test_the_national_page_shows_who_has_published_and_who_is_overdue(
     submitted(world)  # received by Fife Council on Wed 1 April 2026
     officer = web_client(app, session, world.officer.email)
     post(officer, YEAR_PAGE, do="write", promotion="Leaflets.", support="A named officer.")
-    manager = manager_client(app, world, session)
+    manager = signed_in_manager(app, world, session)
     post(manager, YEAR_PAGE, do="approve")
     post(manager, YEAR_PAGE, do="publish")
 
