@@ -49,6 +49,10 @@ def configure(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+        # The cookie is written only when the session changes. Rewriting it on every
+        # response let a slow stylesheet's response put back an older cookie, without the
+        # form token a page had just issued.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
     )
 

@@ -23,6 +23,7 @@ from casework.access import AUTHORITY_ROLES, Role
 from casework.context import db, services
 from casework.crypto import Keyring, keyring_for
 from casework.models import User
+from casework.web.security import csrf_token
 
 PENDING_SECONDS = 300
 
@@ -49,6 +50,7 @@ def sign_in(user: User) -> None:
     session["uid"] = user.id
     session["fp"] = fingerprint(user)
     session.permanent = True
+    csrf_token()  # made now, not by whichever page asks first, so no two pages race for it
 
 
 def hold_for_code(user: User) -> None:
