@@ -89,6 +89,22 @@ class Reminder(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
 
 
+class ReportReminder(Base):
+    """A reminder or escalation sent for one authority's annual report for one year
+    (s.32(4), s.95(4)): the unique key makes each go out exactly once."""
+
+    __tablename__ = "report_reminders"
+    __table_args__ = (UniqueConstraint("authority_id", "kind", "year", "stage", "offset_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # participation or asset transfer report
+    year: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(20))  # reminder or overdue
+    offset_days: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+
+
 class Webhook(Base):
     __tablename__ = "webhooks"
 

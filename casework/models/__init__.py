@@ -17,6 +17,7 @@ from casework.models.cases import (
 from casework.models.documents import Document
 from casework.models.land import LandEntry
 from casework.models.parties import ApiToken, Authority, CommunityBody, User
+from casework.models.planning import CasePlanItem, PlanItem
 from casework.models.records import AuditAnchor, Event, Notice
 from casework.models.register import RegisterRecord
 from casework.models.reports import AnnualReport
@@ -32,6 +33,7 @@ __all__ = [
     "Authority",
     "Base",
     "Case",
+    "CasePlanItem",
     "CommunityBody",
     "DeadlineRow",
     "Decision",
@@ -41,6 +43,7 @@ __all__ = [
     "LandEntry",
     "Notice",
     "ParticipationRequest",
+    "PlanItem",
     "ReferenceCounter",
     "RegisterRecord",
     "Representation",

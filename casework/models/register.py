@@ -28,7 +28,9 @@ class RegisterRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(BigId, ForeignKey("events.id"), unique=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # A case's document, or an authority's published annual report (then case_id is None).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("annual_reports.id"))
     reference: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))
     document: Mapped[str] = mapped_column(String(60))
