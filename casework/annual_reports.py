@@ -12,7 +12,7 @@ each number carries the references of the cases it counts, for a manager to chec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,21 +202,44 @@ def day_of(event: Event) -> dt.date:
 
 def figures(session: Session, authority: Authority, kind: str, year: int) -> Figures:
     """Every figure of the authority's report for the year, from one query of its events."""
+    return every_figure(session, kind, year, [authority])[authority.id]
+
+
+def every_figure(
+    session: Session, kind: str, year: int, authorities: Sequence[Authority]
+) -> dict[int, Figures]:
+    """The figures of each authority's report for the year, from one query of their
+    events."""
     counted = COUNTED[kind]
     first, last = reporting_year(kind, year)
     types = {c[3] for c in counted}
     rows = session.execute(
-        select(Event, Case.reference)
+        select(Event, Case.reference, Case.authority_id)
         .join(Case, Case.id == Event.case_id)
-        .where(Case.authority_id == authority.id, Case.kind == kind, Event.type.in_(types))
+        .where(
+            Case.authority_id.in_([a.id for a in authorities]),
+            Case.kind == kind,
+            Event.type.in_(types),
+        )
         .order_by(Event.id)
     ).all()
+    in_year: dict[int, list[tuple[Event, str]]] = {a.id: [] for a in authorities}
+    for event, reference, authority_id in rows:
+        if first <= day_of(event) <= last:
+            in_year[authority_id].append((event, reference))
+    return {
+        a.id: Figures(a.code, kind, year, first, last, _count(counted, in_year[a.id]))
+        for a in authorities
+    }
+
+
+def _count(counted: tuple[Counted, ...], events: list[tuple[Event, str]]) -> tuple[Figure, ...]:
     out = []
     for key, label, citation, type_, test in counted:
         refs: dict[str, None] = {}
         unknown: dict[str, None] = {}
-        for event, reference in rows:
-            if event.type != type_ or not first <= day_of(event) <= last:
+        for event, reference in events:
+            if event.type != type_:
                 continue
             if test(event.payload or {}):
                 refs[reference] = None
@@ -226,7 +249,7 @@ def figures(session: Session, authority: Authority, kind: str, year: int) -> Fig
             ):
                 unknown[reference] = None
         out.append(Figure(key, label, citation, tuple(refs), tuple(unknown)))
-    return Figures(authority.code, kind, year, first, last, tuple(out))
+    return tuple(out)
 
 
 # -- the report's own procedure (workflows/annual_report.py) ---------------------------
@@ -248,9 +271,10 @@ def versions(session: Session, authority: Authority, kind: str, year: int) -> li
 
 
 def open_report(
-    session: Session, authority: Authority, kind: str, year: int, user: User
+    session: Session, authority: Authority, kind: str, year: int, user: User | None
 ) -> AnnualReport:
-    """The newest version of the report, drafted first if there is none yet."""
+    """The newest version of the report, drafted first if there is none yet (by the
+    deadline sweep, with no user, once the year has ended)."""
     found = versions(session, authority, kind, year)
     if found:
         return found[0]

@@ -8,14 +8,16 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, g, jsonify, redirect, request, url_for
-from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from casework import annual_reports as ar
+from casework import statistics
 from casework.access import Role
+from casework.charts import svg
 from casework.context import commit, db, law, today
 from casework.errors import Invalid, ServiceError
-from casework.models import AnnualReport, Authority, Case, DeadlineRow
+from casework.models import AnnualReport, Authority
+from casework.statistics import kinds_for
 from casework.web.forms import Problem
 from casework.web.pages import KIND_LABELS, page
 from casework.web.session import AUTHORITY, signed_in
@@ -23,7 +25,6 @@ from workflows import asset_transfer as atr
 from workflows import participation as pr
 from workflows.annual_report import TEXTS
 from workflows.annual_report import WORKFLOW as report_workflow
-from workflows.authorities import AUTHORITY_TYPES
 from workflows.periods import in_words
 
 bp = Blueprint("reports", __name__)
@@ -31,19 +32,6 @@ TEXT_LABELS = {
     "promotion": "What did the authority do during the year to promote requests?",
     "support": "What did it do to support community bodies in making them?",
 }
-
-
-def kinds_for(authority: Authority) -> list[str]:
-    """Part 3 reports for public service authorities, Part 5 for relevant authorities."""
-    kind = AUTHORITY_TYPES[authority.type]
-    return [
-        k
-        for k, applies in (
-            (pr.KIND, kind.public_service_authority),
-            (atr.KIND, kind.relevant_authority),
-        )
-        if applies
-    ]
 
 
 def _status(report: AnnualReport | None, kind: str, year: int) -> str:
@@ -161,13 +149,14 @@ def public_view(r: AnnualReport) -> dict:
 
 
 @bp.get("/annual-reports/<code>/<kind>/<int:year>")
-def published(code: str, kind: str, year: int):
+def published(code: str, kind: str, year: int, *, render=page):
+    """A published report; `render` is casework.web.pdf's for its PDF."""
     r = _published(code, kind, year)
     first, last = ar.reporting_year(kind, year)
     others = [
         v for v in ar.versions(db(), r.authority, kind, year) if v.published_at and v is not r
     ]
-    return page(
+    return render(
         "web/reports/published.html",
         f"{r.authority.name}: {KIND_LABELS[kind].lower()} annual report, "
         f"{in_words(first)} to {in_words(last)}",
@@ -198,71 +187,8 @@ def published_csv(code: str, kind: str, year: int):
     )
 
 
-def national(year: int) -> list[dict]:
-    """Every authority's reports for the year: published, due or overdue, with the figures
-    of what is published. One query for the reports; the figures are their snapshots."""
-    authorities = db().scalars(select(Authority).order_by(Authority.name)).all()
-    published = {
-        (r.authority_id, r.kind): r
-        for r in db().scalars(
-            select(AnnualReport)
-            .where(AnnualReport.year == year, AnnualReport.state == "published")
-            .order_by(AnnualReport.version)
-        )
-    }
-    timely = on_time(year)
-    rows = []
-    for a in authorities:
-        for kind in kinds_for(a):
-            r = published.get((a.id, kind))
-            decided, in_time = timely.get((a.id, kind), (0, 0))
-            due = ar.due_by(kind, year)
-            counts = {f["key"]: f["count"] for f in r.figures["figures"]} if r else {}
-            rows.append(
-                {
-                    "authority": a,
-                    "kind": kind,
-                    "label": KIND_LABELS[kind],
-                    "status": "published" if r else "overdue" if today() > due else "due",
-                    "due": due,
-                    "report": r,
-                    "received": counts.get("received"),
-                    "agreed": counts.get("agreed"),
-                    "refused": counts.get("refused"),
-                    "decided": decided,
-                    "on_time": in_time,
-                }
-            )
-    return rows
-
-
-# The decision deadline of each kind: s.24 with SSI 2017/39 reg 7; s.82 with SSI 2016/357.
-DECISION_RULES = {pr.KIND: "pr.decision", atr.KIND: "atr.decision"}
-
-
-def on_time(year: int) -> dict[tuple[int, str], tuple[int, int]]:
-    """For each authority and kind: the decisions made in the year, and how many by the
-    date they were due (the statutory period, or a longer one agreed with the body). One
-    grouped query over the deadline rows for each kind."""
-    out = {}
-    for kind, rule in DECISION_RULES.items():
-        first, last = ar.reporting_year(kind, year)
-        rows = db().execute(
-            select(
-                Case.authority_id,
-                func.count(),
-                func.sum(sql_case((DeadlineRow.settled_on <= DeadlineRow.due_date, 1), else_=0)),
-            )
-            .join(Case, Case.id == DeadlineRow.case_id)
-            .where(
-                DeadlineRow.rule == rule,
-                DeadlineRow.status == "met",
-                DeadlineRow.settled_on.between(first, last),
-            )
-            .group_by(Case.authority_id)
-        )
-        out.update({(a, kind): (n, int(m or 0)) for a, n, m in rows})
-    return out
+def _national(year: int) -> statistics.National:
+    return statistics.national(db(), year, today())
 
 
 def _chosen_year() -> int:
@@ -273,22 +199,48 @@ def _chosen_year() -> int:
     return year
 
 
-@bp.get("/statistics")
-def statistics():
+@bp.get("/statistics", endpoint="statistics")
+def statistics_page():
     year = _chosen_year()
-    rows = national(year)
+    found = _national(year)
     first, last = ar.reporting_year(pr.KIND, year)
-    overdue = [r for r in rows if r["status"] == "overdue"]
     return page(
         "web/reports/national.html",
-        "Annual reports from every authority",
-        rows=rows,
+        "Community empowerment statistics",
+        found=found,
+        charts=statistics.charts(found),
+        kind_names=statistics.KIND_NAMES,
+        periods=_decision_periods(),
         year=year,
         period=f"{in_words(first)} to {in_words(last)}",
-        published=sum(r["status"] == "published" for r in rows),
-        overdue=len(overdue),
         years=range(ar.year_containing(today()), 2016, -1),
     )
+
+
+def _decision_periods() -> dict[str, str]:
+    """The time the law gives for each decision, in words, as this deployment counts it."""
+    rule, day = statistics.DECISION_RULES, today()
+    return {
+        "pr": law().rulebook.compute(rule[pr.KIND], day).period,
+        "pr_more": law().rulebook.compute(rule[pr.KIND], day, with_additional_authorities=True).period,
+        "atr": law().rulebook.compute(rule[atr.KIND], day).period,
+    }
+
+
+@bp.get("/statistics/charts/<name>.svg")
+def chart(name: str):
+    """A chart of the national page as an SVG image. Its styles are inline in the SVG,
+    which as an image can run no script, so its own policy allows inline styles only."""
+    drawn = statistics.charts(_national(_chosen_year())).get(name)
+    if drawn is None:
+        abort(404)
+    response = Response(svg(drawn), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+CSV_FIGURES = ("received", "agreed", "refused")
 
 
 @bp.get("/statistics.csv")
@@ -297,19 +249,30 @@ def statistics_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["authority", "kind", "year", "status", "due_by", "received", "agreed", "refused"]
+        [
+            "authority",
+            "authority_type",
+            "kind",
+            "year",
+            "status",
+            "due_by",
+            *CSV_FIGURES,
+            "decided",
+            "decided_on_time",
+        ]
     )
-    for r in national(year):
+    for r in _national(year).rows:
         writer.writerow(
             [
-                r["authority"].name,
-                r["kind"],
+                r.authority.name,
+                r.authority.type,
+                r.kind,
                 year,
-                r["status"],
-                r["due"].isoformat(),
-                *("" if r[k] is None else r[k] for k in ("received", "agreed", "refused")),
-                r["decided"],
-                r["on_time"],
+                r.status,
+                r.due.isoformat(),
+                *(r.count(k) for k in CSV_FIGURES),
+                r.decided,
+                r.on_time,
             ]
         )
     return Response(
@@ -322,31 +285,54 @@ def statistics_csv():
 @bp.get("/statistics.json")
 def statistics_json():
     year = _chosen_year()
+    found = _national(year)
     return jsonify(
         {
             "year": year,
             "reports": [
                 {
-                    "authority": {"code": r["authority"].code, "name": r["authority"].name},
-                    "kind": r["kind"],
-                    "status": r["status"],
-                    "due_by": r["due"].isoformat(),
+                    "authority": {
+                        "code": r.authority.code,
+                        "name": r.authority.name,
+                        "type": r.authority.type,
+                    },
+                    "kind": r.kind,
+                    "status": r.status,
+                    "due_by": r.due.isoformat(),
                     "url": url_for(
                         "reports.published",
-                        code=r["authority"].code,
-                        kind=r["kind"],
+                        code=r.authority.code,
+                        kind=r.kind,
                         year=year,
                         _external=True,
                     )
-                    if r["report"]
+                    if r.report
                     else None,
-                    "received": r["received"],
-                    "agreed": r["agreed"],
-                    "refused": r["refused"],
-                    "decided": r["decided"],
-                    "decided_on_time": r["on_time"],
+                    "figures": {f.key: f.count for f in r.figures.figures},
+                    "decided": r.decided,
+                    "decided_on_time": r.on_time,
                 }
-                for r in national(year)
+                for r in found.rows
             ],
+            "by_authority_type": [
+                {
+                    "authority_type": t.type_label,
+                    "kind": t.kind,
+                    "authorities": t.authorities,
+                    "received": t.received,
+                    "agreed": t.agreed,
+                    "refused": t.refused,
+                }
+                for t in found.by_type
+            ],
+            "decision_timing": {
+                kind: [
+                    {"band": label, "decisions": n}
+                    for (label, _), n in zip(statistics.TIMING, bands, strict=True)
+                ]
+                for kind, bands in found.timing.items()
+            },
+            "review_and_appeal_results": {key: n for key, _, n in found.results},
+            "simd": found.simd,
         }
     )

@@ -236,6 +236,7 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/statistics"): same(200),
     ("GET", "/statistics.csv"): same(200),
     ("GET", "/statistics.json"): same(200),
+    ("GET", "/statistics/charts/<name>.svg"): same(200),
     # The case pages are for the parties (the body and the authority): the administrator
     # works through the API and the CLI, has no home page here, and gets a 404.
     ("GET", "/cases/<reference>"): party_page(),
@@ -395,6 +396,7 @@ def _fill(route: str, res: Resources) -> str:
         "code": "FIFE",
         "slug": "outcome",
         "filename": "casework.css",
+        "name": "requests",
     }
     return re.sub(
         r"\{(\w+)\}|<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1) or m.group(2)]), route

@@ -113,20 +113,93 @@ def test_the_national_page_shows_who_has_published_and_who_is_overdue(
     public = web_client(app)
     html = public.get("/statistics").get_data(as_text=True)
     fife = re.search(r"<tr>\s*<td data-label=\"Authority\">Fife Council</td>.*?</tr>", html, re.S)
-    assert "Published" in fife.group(0) and '<td data-label="Received">1</td>' in fife.group(0)
+    # The figures come from the records: three received in the year, two refused, though
+    # the report was published after the first.
+    assert "Published" in fife.group(0) and '<td data-label="Received">3</td>' in fife.group(0)
+    assert '<td data-label="Refused">2</td>' in fife.group(0) and "1 of 2" in fife.group(0)
     assert "Overdue: was due by 30 June 2027" in html  # every other authority's
     data = public.get("/statistics.json").json
     assert data["year"] == 2026
     mine = [r for r in data["reports"] if r["authority"]["code"] == "FIFE"]
-    assert [(r["kind"], r["status"], r["received"]) for r in mine] == [
-        ("participation_request", "published", 1),
-        ("asset_transfer_request", "overdue", None),
+    assert [(r["kind"], r["status"], r["figures"]["received"]) for r in mine] == [
+        ("participation_request", "published", 3),
+        ("asset_transfer_request", "overdue", 0),
     ]
     assert (mine[0]["decided"], mine[0]["decided_on_time"]) == (2, 1)
-    assert "1 of 2" in fife.group(0)
     assert all(
         r["status"] == "overdue" for r in data["reports"] if r["authority"]["code"] != "FIFE"
     )
+    councils = next(
+        t
+        for t in data["by_authority_type"]
+        if (t["authority_type"], t["kind"]) == ("Local authority", "participation_request")
+    )
+    assert (councils["received"], councils["agreed"], councils["refused"]) == (3, 0, 2)
+    # The first decision, on Wed 1 April 2026, was due on Tue 12 May (30 working days
+    # beginning with the validation date): 41 days early, in the 4-to-8-weeks band. The
+    # second, 2 days late.
+    bands = [b["decisions"] for b in data["decision_timing"]["participation_request"]]
+    assert bands == [0, 1, 0, 1, 0]
     rows = list(csv.reader(io.StringIO(public.get("/statistics.csv").get_data(as_text=True))))
-    assert rows[0][:4] == ["authority", "kind", "year", "status"]
-    assert ["Fife Council", "participation_request", "2026", "published"] in [r[:4] for r in rows]
+    assert rows[0] == [
+        "authority",
+        "authority_type",
+        "kind",
+        "year",
+        "status",
+        "due_by",
+        "received",
+        "agreed",
+        "refused",
+        "decided",
+        "decided_on_time",
+    ]
+    assert [
+        "Fife Council",
+        "local_authority",
+        "participation_request",
+        "2026",
+        "published",
+        "2027-06-30",
+        "3",
+        "0",
+        "2",
+        "2",
+        "1",
+    ] in rows
+    assert all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_the_national_charts_are_images_with_their_figures_in_words_and_tables(
+    app, world: World, session, clock
+):
+    """WCAG 2.2 1.1.1: each chart's text alternative says what it shows, and a table
+    beside it holds the same figures."""
+    ref = submitted(world)  # Wed 1 April 2026
+    ok(world.officer.act(ref, "validate"))
+    ok(decide(world, ref, "refused"))
+    move(clock, "2027-07-01")
+    public = web_client(app)
+    html = public.get("/statistics").get_data(as_text=True)
+    said = "Across Scotland, 1 participation request was received, 0 agreed and 1 refused."
+    assert f'alt="Bar chart. {said}' in html
+    table = re.search(r"<caption>Requests received, agreed and refused.*?</table>", html, re.S)
+    row = re.search(r"<tr><td[^>]*>Local authority: participation requests</td>.*?</tr>", table[0])
+    assert re.findall(r">(\d+)</td>", row[0]) == ["1", "0", "1"]
+    assert "Of 1 decision on participation requests, 1 (100%) was made by the date due." in html
+    for name in ("requests", "timing"):
+        assert f'src="/statistics/charts/{name}.svg?year=2026"' in html
+    # No review or appeal was concluded, and no deprivation lookup is loaded: no picture of
+    # nothing, but the table of noughts and a sentence saying so.
+    assert "results.svg" not in html and "simd-participation_request.svg" not in html
+    assert "0 reviews and 0 appeals of asset transfer decisions were concluded" in html
+    assert "No deprivation lookup has been loaded" in html
+    chart = public.get("/statistics/charts/requests.svg?year=2026")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    drawn = chart.get_data(as_text=True)
+    assert "<script" not in drawn and "Local authority: participation requests" in drawn
+    assert "unsafe-inline" in chart.headers["Content-Security-Policy"]
+    assert "script-src" not in chart.headers["Content-Security-Policy"]
+    assert public.get("/statistics/charts/requests.svg?year=2026").get_data(as_text=True) == drawn
+    assert public.get("/statistics/charts/nothing.svg?year=2026").status_code == 404
+    assert public.get("/statistics/charts/requests.svg?year=1999").status_code == 404
