@@ -444,6 +444,8 @@ def by_quintile(
         ref: (placed.get(t).quintile if t and placed.get(t) else None) for ref, t in texts.items()
     }
     source = next((p.source for p in placed.values() if p is not None), None)
+    if source is None and (current := simd.current_version(session)) is not None:
+        source = simd.citation(current)  # loaded, though none of these could be placed
     out = []
     for f in found.figures:
         counts = [sum(1 for r in f.references if quintile.get(r) == q) for q in QUINTILES]

@@ -112,8 +112,12 @@ class Placement:
     @property
     def source(self) -> str:
         """What a figure derived from this placement cites."""
-        v = self.version
-        return f"{v.edition}, {v.vintage}, imported {in_words(v.imported_at.astimezone(LONDON).date())}"
+        return citation(self.version)
+
+
+def citation(v: SimdVersion) -> str:
+    """What a figure derived from a version of the lookup cites."""
+    return f"{v.edition}, {v.vintage}, imported {in_words(v.imported_at.astimezone(LONDON).date())}"
 
 
 def _lookup(session: Session, postcodes: Iterable[str]) -> dict[str, Placement]:
