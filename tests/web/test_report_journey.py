@@ -4,20 +4,36 @@ manager has published it, the public finds it from the national page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casework import annual_reports as ar
+from casework.commands import create_case, perform
+from casework.eventlog import Actor
 from casework.models import Authority, User
+from tests.web.conftest import kinghorn_trust
 from tests.web.test_journeys import click, sign_in
 from tests.web.test_phone import assert_fits
+from tests.world import REQUEST
 from workflows import participation as pr
 from workflows.machine import Law
+from workflows.rules import Party
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_an_officer_completes_the_report_and_the_public_reads_it(visit, site, width):
+    with site.sessions() as s:  # one request received in the year, for the figures
+        _body, member = kinghorn_trust(s)
+        case = create_case(
+            s, REQUEST["kind"], dict(REQUEST), Actor.of(member), today=site.clock.today()
+        )
+        perform(
+            s, case, "submit", {}, Actor.of(member), Party.BODY, today=site.clock.today(), law=Law()
+        )
+        s.commit()
     v = visit("officer")
     v.page.set_viewport_size({"width": width, "height": 900})
     sign_in(v, "officer@fife.test")
@@ -53,6 +69,13 @@ def test_an_officer_completes_the_report_and_the_public_reads_it(visit, site, wi
     public = visit("public")
     public.page.set_viewport_size({"width": width, "height": 900})
     page = public.go(f"/statistics?year={year}")
+    public.check()  # the charts and their tables pass axe too
+    said = "^Bar chart. Across Scotland, 1 participation request was received"
+    chart = page.get_by_role("img", name=re.compile(said))
+    expect(chart).to_be_visible()
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")  # the SVG is drawn
+    if width < 768:
+        assert_fits(page)
     row = page.locator("table.ds_table tbody tr").filter(has_text="Fife Council").first
     expect(row).to_contain_text("Published")
     row.get_by_role("link").first.click()
