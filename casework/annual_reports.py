@@ -287,7 +287,11 @@ def open_report(
     return report
 
 
-def _record(session: Session, report: AnnualReport, what: str, user: User | None) -> None:
+def _record(
+    session: Session, report: AnnualReport, what: str, user: User | None, on: dt.date | None = None
+) -> None:
+    """The report's event; an action's has the day in law it was done (`on`), as case
+    actions have."""
     record(
         session,
         None,
@@ -300,6 +304,7 @@ def _record(session: Session, report: AnnualReport, what: str, user: User | None
             "year": report.year,
             "version": report.version,
             "state": report.state,
+            **({"on": on.isoformat()} if on is not None else {}),
         },
     )
 
@@ -395,9 +400,9 @@ def act(
         )
         session.add(current)
     session.flush()
-    _record(session, report, trigger, user)
+    _record(session, report, trigger, user, today)
     if current is not report:
-        _record(session, current, "drafted", user)
+        _record(session, current, "drafted", user, today)
     return current
 
 

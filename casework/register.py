@@ -1,13 +1,21 @@
-"""The public register's read side: queries shared by the API, the pages and the feeds."""
+"""The public register's read side: queries shared by the API, the pages and the feeds.
+
+A record is a case's document, or an authority's annual report (s.32, s.95), which has no
+case. A corrected report is a new version with a record of its own: the listings show the
+latest version of each report, and every earlier one keeps its own address."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from flask import url_for
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from casework.models import AssetTransferRequest, Case, LandEntry, RegisterRecord
-from casework.models.register import DECISION_DOCUMENTS
+from casework import annual_reports as ar
+from casework.kinds import KINDS
+from casework.models import AnnualReport, AssetTransferRequest, Case, LandEntry, RegisterRecord
+from casework.models.register import REPORT_DOCUMENT
 
 # The case and its land, read through the record's case as plain tables, so the case's title
 # and the land's name and address are searched in the same query without loading the case.
@@ -21,10 +29,41 @@ def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def query(args: dict[str, Any], *, decisions_only: bool) -> Select:
-    q = select(RegisterRecord)
-    if decisions_only:
-        q = q.where(RegisterRecord.document.in_(DECISION_DOCUMENTS))
+def report_reference(report: AnnualReport) -> str:
+    """A report's reference on the register: the authority, the kind and the reporting
+    year, e.g. FIFE-PR-2026-27 for 1 April 2026 to 31 March 2027 (every version shares it)."""
+    first, last = ar.reporting_year(report.kind, report.year)
+    return f"{report.authority.code}-{KINDS[report.kind].prefix}-{first.year}-{last.year % 100:02d}"
+
+
+def _latest_only(q: Select) -> Select:
+    """Leave out each report's earlier versions: a record of a report is listed only while
+    no later version of that report is on the register."""
+    mine, later, later_report = (
+        aliased(AnnualReport),
+        aliased(RegisterRecord),
+        aliased(AnnualReport),
+    )
+    newer = (
+        exists()
+        .where(
+            later.report_id == later_report.id,
+            later.reference == RegisterRecord.reference,
+            later.document == REPORT_DOCUMENT,
+            later_report.version > mine.version,
+        )
+        .correlate(RegisterRecord, mine)
+    )
+    return q.outerjoin(mine, mine.id == RegisterRecord.report_id).where(
+        or_(RegisterRecord.report_id.is_(None), ~newer)
+    )
+
+
+def query(args: dict[str, Any], *, documents: tuple[str, ...] | None) -> Select:
+    """The records the filters choose, among `documents` (None: every document)."""
+    q = _latest_only(select(RegisterRecord))
+    if documents is not None:
+        q = q.where(RegisterRecord.document.in_(documents))
     if args.get("authority"):
         q = q.where(RegisterRecord.authority_code == args["authority"].upper())
     if args.get("kind"):
@@ -42,9 +81,9 @@ def query(args: dict[str, Any], *, decisions_only: bool) -> Select:
     words = (args.get("q") or "").split()
     if words:
         # One query: every word must be found in one of the record's, case's or land's
-        # columns (full-text search is for later).
+        # columns (full-text search is for later). A report has no case: outer joins.
         q = (
-            q.join(_cases, _cases.c.id == RegisterRecord.case_id)
+            q.outerjoin(_cases, _cases.c.id == RegisterRecord.case_id)
             .outerjoin(_transfers, _transfers.c.id == RegisterRecord.case_id)
             .outerjoin(_land, _land.c.id == _transfers.c.land_id)
         )
@@ -72,3 +111,38 @@ def query(args: dict[str, Any], *, decisions_only: bool) -> Select:
 
 def permalink(base_url: str, record: RegisterRecord) -> str:
     return f"{base_url}/register/{record.id}"
+
+
+def report_permalink(base_url: str, report: AnnualReport) -> str:
+    """The published report's own page, at the version this record publishes."""
+    path = url_for(
+        "reports.published",
+        code=report.authority.code,
+        kind=report.kind,
+        year=report.year,
+        version=report.version,
+    )
+    return f"{base_url}{path}"
+
+
+def versions(session: Session, record: RegisterRecord) -> list[RegisterRecord]:
+    """Every published version of the report a record publishes, the earliest first."""
+    if record.report_id is None:
+        return [record]
+    return list(
+        session.scalars(
+            select(RegisterRecord)
+            .join(AnnualReport, AnnualReport.id == RegisterRecord.report_id)
+            .where(
+                RegisterRecord.document == REPORT_DOCUMENT,
+                RegisterRecord.reference == record.reference,
+            )
+            .order_by(AnnualReport.version, RegisterRecord.id)
+        )
+    )
+
+
+def later_version(session: Session, record: RegisterRecord) -> RegisterRecord | None:
+    """The latest version of the record's report, if a later one has been published."""
+    latest = versions(session, record)[-1]
+    return None if latest.id == record.id else latest

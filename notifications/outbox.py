@@ -19,6 +19,8 @@ from notifications.models import EventOutbox, Webhook
 EMAIL_EVENTS = (
     "deadline.reminder",
     "deadline.overdue",
+    "annual_report.reminder",
+    "annual_report.overdue",
     "account.password_reset_requested",
     "account.sign_up_requested",
     "account.sign_up_attempted",
@@ -37,6 +39,8 @@ def subscribers(event: Event, webhooks: list[int]) -> list[str]:
             subs.append("register")
     elif event.type in EMAIL_EVENTS:
         subs.append("email")
+    elif event.type == "annual_report.publish":  # s.32(1), s.95(1): onto the register
+        subs.append("register")
     subs.extend(f"webhook:{w}" for w in webhooks)
     return subs
 

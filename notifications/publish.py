@@ -3,6 +3,9 @@
 The record is a redacted copy: the body's contact address and email are withheld (a
 small group's address is often someone's home), and nothing about representers is ever
 in a published document to begin with.
+
+An authority's annual report (s.32(1), s.95(1)) is published too, as a record of its own
+with no case: each version is a record, written when that version is published.
 """
 
 from __future__ import annotations
@@ -10,9 +13,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework import annual_reports as ar
 from casework.clock import now
 from casework.eventlog import Actor, record
-from casework.models import Case, Event, Notice, RegisterRecord
+from casework.models import AnnualReport, Case, Event, Notice, RegisterRecord
+from casework.models.register import REPORT_DOCUMENT
+from casework.register import report_reference
+from workflows import asset_transfer as atr
+from workflows import participation as pr
+
+# The event `casework.annual_reports.act` records when a version is published.
+REPORT_PUBLISHED = "annual_report.publish"
+REPORTED = {pr.KIND: "participation requests", atr.KIND: "asset transfer requests"}
 
 WITHHELD = "[withheld]"
 
@@ -29,6 +41,8 @@ def redact(text: str, case: Case) -> str:
 
 
 def publish(session: Session, event: Event) -> RegisterRecord | None:
+    if event.type == REPORT_PUBLISHED:
+        return publish_report(session, event)
     notice = session.scalar(select(Notice).where(Notice.event_id == event.id))
     if notice is None or not notice.public:
         return None
@@ -61,5 +75,73 @@ def publish(session: Session, event: Event) -> RegisterRecord | None:
         "document.published",
         Actor.system("publication"),
         {"register_id": entry.id, "document": notice.kind, "notice_id": notice.id},
+    )
+    return entry
+
+
+def _day(d) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def report_text(report: AnnualReport) -> str:
+    """The report as the register keeps it: the counts (never the cases behind them, as a
+    count may include requests that were never published) and the authority's own words,
+    in the notices' plain text layout."""
+    lines = []
+    if report.version > 1:
+        note = report.correction_note.strip()
+        lines += [
+            f"This is version {report.version}: it corrects the version published before."
+            + (f" {note}" if note else ""),
+            "",
+        ]
+    lines.append("# The figures for the year")
+    lines += [f"- {f['label']}: {f['count']}" for f in report.figures["figures"]]
+    for heading, words in (
+        (f"What {report.authority.name} did to promote requests", report.promotion),
+        ("What it did to support community bodies in making them", report.support),
+    ):
+        lines += ["", f"# {heading}", (words or "").strip() or "Nothing was written."]
+    return "\n".join(lines) + "\n"
+
+
+def publish_report(session: Session, event: Event) -> RegisterRecord | None:
+    """The record of one published version of an annual report (s.32, s.95)."""
+    existing = session.scalar(select(RegisterRecord).where(RegisterRecord.event_id == event.id))
+    if existing is not None:
+        return existing
+    report = session.get(AnnualReport, (event.payload or {}).get("report_id"))
+    if report is None or report.published_at is None or report.figures is None:
+        return None
+    first, last = ar.reporting_year(report.kind, report.year)
+    title = f"Annual report on {REPORTED[report.kind]}, {_day(first)} to {_day(last)}"
+    if report.version > 1:
+        title += f" (version {report.version})"
+    entry = RegisterRecord(
+        event_id=event.id,
+        case_id=None,
+        report_id=report.id,
+        reference=report_reference(report),
+        kind=report.kind,
+        document=REPORT_DOCUMENT,
+        title=title,
+        request_title=None,
+        authority_code=report.authority.code,
+        authority_name=report.authority.name,
+        body_name="",  # no community body: the authority reports on itself
+        outcome=None,
+        issued_on=ar.day_of(event),  # the day in law it was published
+        citation="s.32" if report.kind == pr.KIND else "s.95",
+        text=report_text(report),
+        published_at=now(),
+    )
+    session.add(entry)
+    session.flush()
+    record(
+        session,
+        None,
+        "document.published",
+        Actor.system("publication"),
+        {"register_id": entry.id, "document": REPORT_DOCUMENT, "report_id": report.id},
     )
     return entry

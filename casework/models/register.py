@@ -9,13 +9,25 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.clock import now
 from casework.models.base import Base, BigId, UTCDateTime
+from casework.models.reports import AnnualReport
 
 # Documents that record a decision: the decision register lists these.
 DECISION_DOCUMENTS = ("decision_notice", "review_outcome", "appeal_outcome")
+# An authority's annual report (s.32, s.95): a document of the authority, not of a case.
+REPORT_DOCUMENT = "annual_report"
+# What the public register lists: the decisions, and the reports on how requests were
+# dealt with (each report's latest published version only).
+REGISTER_DOCUMENTS = (*DECISION_DOCUMENTS, REPORT_DOCUMENT)
+DOCUMENT_LABELS = {
+    "decision_notice": "Decision notice",
+    "review_outcome": "Review outcome",
+    "appeal_outcome": "Appeal outcome",
+    REPORT_DOCUMENT: "Annual report",
+}
 
 
 class RegisterRecord(Base):
@@ -44,3 +56,7 @@ class RegisterRecord(Base):
     citation: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+
+    # The version of the report this record publishes, loaded with a page of records in
+    # one more query, so each can link to the report's own permalink.
+    report: Mapped[AnnualReport | None] = relationship(lazy="selectin")

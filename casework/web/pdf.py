@@ -1,4 +1,5 @@
-"""PDF copies of the print pages and of the register's records.
+"""PDF copies of the print pages, of the register's records and of the published annual
+reports.
 
 Each route runs the HTML page's own view, so the access checks, the context and the
 template are the page's, and turns the page the view draws into a tagged PDF
@@ -14,7 +15,8 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from casework.pdf import render_pdf
-from casework.web import cases, public
+from casework.register import report_reference
+from casework.web import cases, public, reports
 from casework.web.pages import page
 
 bp = Blueprint("pdf", __name__)
@@ -51,3 +53,14 @@ def print_notice(reference: str, notice_id: int):
 def record(record_id: int):
     render = as_pdf(lambda c: (c["record"].reference, c["record"].document))
     return public.record(record_id, render=render)
+
+
+@bp.get("/annual-reports/<code>/<kind>/<int:year>.pdf")
+def annual_report(code: str, kind: str, year: int):
+    """The published report (s.32, s.95), at the version asked for (`?version=`)."""
+
+    def name(c: dict[str, Any]) -> tuple[str, str]:
+        report = c["report"]
+        return f"{report_reference(report)}-v{report.version}", "annual_report"
+
+    return reports.published(code, kind, year, render=as_pdf(name))

@@ -39,6 +39,7 @@ from casework.models import (
     LandEntry,
     RegisterRecord,
 )
+from casework.models.register import DOCUMENT_LABELS, REGISTER_DOCUMENTS
 from casework.schemas.asset_transfer import MakeRepresentation
 from casework.schemas.common import HONEYPOT
 from casework.schemas.land import LandQuerySchema
@@ -168,7 +169,7 @@ def register():
     page_no = int(args.get("page", 1)) if not problem else 1
     records, total = [], 0
     if not problem:
-        query = decisions.query(args, decisions_only=True)
+        query = decisions.query(args, documents=REGISTER_DOCUMENTS)
         result = paginate(db(), query, page_no, PAGE_SIZE)
         records, total = result["items"], result["total"]
     pages = _pages(total, page_no, PAGE_SIZE)
@@ -195,6 +196,7 @@ def register():
         outcomes=OUTCOMES,
         outcome_labels=dict(OUTCOMES),
         kind_labels=KIND_LABELS,
+        documents=[(d, DOCUMENT_LABELS[d]) for d in REGISTER_DOCUMENTS],
         csv_url=url_for("public.register_csv") + ("?" + urlencode(feed_args) if feed_args else ""),
         atom_url=url_for("feeds.decisions_atom")
         + ("?" + urlencode(feed_args) if feed_args else ""),
@@ -217,7 +219,7 @@ def register_csv():
     if problem:
         abort(422, "; ".join(problem.fields.values()))
     base = services().settings.base_url
-    query = decisions.query(args, decisions_only=True).execution_options(yield_per=500)
+    query = decisions.query(args, documents=REGISTER_DOCUMENTS).execution_options(yield_per=500)
     session = services().sessions()
 
     def rows() -> Iterator[str]:
@@ -258,10 +260,13 @@ def register_csv():
 
 @bp.get("/register/<int:record_id>")
 def record(record_id: int, *, render=page):
-    """A published record; `render` is casework.web.pdf's for its PDF."""
+    """A published record; `render` is casework.web.pdf's for its PDF. A report's record
+    links to the report's own page, and to its other versions."""
     row = db().get(RegisterRecord, record_id)
     if row is None:
         abort(404)
+    if row.report_id is not None:
+        return _report_record(row, render)
     others = (
         db()
         .scalars(
@@ -282,6 +287,22 @@ def record(record_id: int, *, render=page):
         kind_label=KIND_LABELS.get(row.kind, row.kind),
         transfer_types=atr.TRANSFER_TYPES,
         outcome_labels=dict(OUTCOMES),
+        permalink=decisions.permalink(services().settings.base_url, row),
+    )
+
+
+def _report_record(row: RegisterRecord, render):
+    """An annual report's record (s.32, s.95): its summary, the report's own page at this
+    version, and whether a later version has corrected it."""
+    versions = decisions.versions(db(), row)
+    return render(
+        "web/public/report_record.html",
+        row.title,
+        record=row,
+        report=row.report,
+        latest=versions[-1] if versions[-1].id != row.id else None,
+        others=[v for v in versions if v.id != row.id],
+        kind_label=KIND_LABELS.get(row.kind, row.kind),
         permalink=decisions.permalink(services().settings.base_url, row),
     )
 

@@ -222,7 +222,9 @@ def _decision_periods() -> dict[str, str]:
     rule, day = statistics.DECISION_RULES, today()
     return {
         "pr": law().rulebook.compute(rule[pr.KIND], day).period,
-        "pr_more": law().rulebook.compute(rule[pr.KIND], day, with_additional_authorities=True).period,
+        "pr_more": law()
+        .rulebook.compute(rule[pr.KIND], day, with_additional_authorities=True)
+        .period,
         "atr": law().rulebook.compute(rule[atr.KIND], day).period,
     }
 

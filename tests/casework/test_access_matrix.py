@@ -233,6 +233,7 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/annual-reports/<code>/<kind>/<int:year>"): same(404),
     ("GET", "/annual-reports/<code>/<kind>/<int:year>.json"): same(404),
     ("GET", "/annual-reports/<code>/<kind>/<int:year>.csv"): same(404),
+    ("GET", "/annual-reports/<code>/<kind>/<int:year>.pdf"): same(404),
     ("GET", "/statistics"): same(200),
     ("GET", "/statistics.csv"): same(200),
     ("GET", "/statistics.json"): same(200),
