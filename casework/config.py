@@ -16,6 +16,9 @@ from pathlib import Path
 from workflows.machine import Law
 from workflows.rules import Rulebook
 
+# Annual report reminders: working days before 30 June (s.32(3), s.95(3)).
+REPORT_REMINDER_OFFSETS = (40, 20, 5)
+
 
 class ConfigError(ValueError):
     pass
@@ -40,6 +43,7 @@ class Settings:
     rule_overrides: Mapping[str, int | str] = field(default_factory=dict)
     unconstituted_groups: bool = False
     reminder_offsets: tuple[int, ...] = (10, 5, 1)
+    report_reminder_offsets: tuple[int, ...] = REPORT_REMINDER_OFFSETS
     mail_from: str = "casework@localhost"
     # An outbox row sent this long ago and still not done is sent again (Redis may have
     # lost it); consumers are idempotent, so a second copy does nothing new.
@@ -84,14 +88,7 @@ class Settings:
         instance = Path(env.get("CASEWORK_INSTANCE", "instance")).resolve()
         database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'casework.db'}"
         overrides = rule_overrides(env)
-        try:
-            offsets = tuple(
-                sorted(
-                    {int(x) for x in env.get("REMINDER_OFFSETS", "10,5,1").split(",")}, reverse=True
-                )
-            )
-        except ValueError as exc:
-            raise ConfigError("REMINDER_OFFSETS must be whole numbers, e.g. 10,5,1") from exc
+        offsets = _offsets(env, "REMINDER_OFFSETS", (10, 5, 1))
         settings = cls(
             database_url=normalise_database_url(database_url),
             redis_url=env.get("REDIS_URL") or None,
@@ -104,6 +101,9 @@ class Settings:
             rule_overrides=overrides,
             unconstituted_groups=env.get("CASEWORK_UNCONSTITUTED_GROUPS", "") in {"1", "true"},
             reminder_offsets=offsets,
+            report_reminder_offsets=_offsets(
+                env, "REPORT_REMINDER_OFFSETS", REPORT_REMINDER_OFFSETS
+            ),
             mail_from=env.get("MAIL_FROM", "casework@localhost"),
             redispatch_after_seconds=_positive(env, "OUTBOX_REDISPATCH_SECONDS", 900),
             redis_namespace=env.get("REDIS_NAMESPACE") or "casework",
@@ -129,6 +129,16 @@ def rule_overrides(env: Mapping[str, str]) -> dict[str, int | str]:
     if not isinstance(overrides, dict):
         raise ConfigError("CASEWORK_RULES must be a JSON object of rule id to value")
     return overrides
+
+
+def _offsets(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Working days before a due date, largest first, e.g. "10,5,1"."""
+    try:
+        found = {int(x) for x in env.get(name, ",".join(map(str, default))).split(",")}
+    except ValueError as exc:
+        example = ",".join(map(str, default))
+        raise ConfigError(f"{name} must be whole numbers, e.g. {example}") from exc
+    return tuple(sorted(found, reverse=True))
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:

@@ -57,7 +57,14 @@ def sweep_deadlines() -> None:
     from notifications.runtime import current
 
     rt = current()
-    sweep(rt.sessions, rt.clock.today(), rt.law, rt.settings.reminder_offsets)
+    settings = rt.settings
+    sweep(
+        rt.sessions,
+        rt.clock.today(),
+        rt.law,
+        settings.reminder_offsets,
+        settings.report_reminder_offsets,
+    )
     with rt.sessions() as session:  # once a day: fix every chain's latest hash
         anchor(session, rt.clock.today())
 

@@ -22,7 +22,7 @@ from casework.auth import RESET_MAX_AGE, reset_token
 from casework.clock import now
 from casework.eventlog import Actor, record
 from casework.kinds import KINDS
-from casework.models import Case, DeadlineRow, Event, Notice, User
+from casework.models import Authority, Case, DeadlineRow, Event, Notice, User
 from casework.notices import text_to_fragment
 from notifications import mail, publish, webhooks
 from notifications.models import EmailRecord, EventOutbox
@@ -73,6 +73,8 @@ def send_email(session: Session, event: Event, rt: Runtime) -> None:
         _send_notice(session, event, rt)
     elif event.type in ("deadline.reminder", "deadline.overdue"):
         _send_deadline(session, event, rt)
+    elif event.type in ("annual_report.reminder", "annual_report.overdue"):
+        _send_report(session, event, rt)
     elif event.type == "account.password_reset_requested":
         _send_password_reset(session, event, rt)
     elif event.type in ("account.sign_up_requested", "account.sign_up_attempted"):
@@ -287,14 +289,7 @@ def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
     if to_body:
         to, greeting = [case.community_body.contact_email], f"Dear {case.community_body.name},"
     elif p.get("to") == "managers":
-        managers = session.scalars(
-            select(User.email).where(
-                User.authority_id == case.authority_id,
-                User.role == "manager",
-                User.active.is_(True),
-            )
-        ).all()
-        to, greeting = list(managers) or [case.authority.email], "Dear manager,"
+        to, greeting = _managers(session, case.authority), "Dear manager,"
     else:
         officer = case.assigned_to
         to = [officer.email if officer else case.authority.email]
@@ -347,6 +342,71 @@ def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
         [t for t in to if t],
         subject,
         "overdue" if overdue else "reminder",
+        context,
+    )
+
+
+def _managers(session: Session, authority: Authority) -> list[str]:
+    """The authority's active managers; the authority's own address when it has none."""
+    managers = session.scalars(
+        select(User.email).where(
+            User.authority_id == authority.id,
+            User.role == "manager",
+            User.active.is_(True),
+        )
+    ).all()
+    return list(managers) or [authority.email or ""]
+
+
+def _send_report(session: Session, event: Event, rt: Runtime) -> None:
+    """An annual report reminder or escalation (s.32(3)-(4), s.95(3)-(4)) to the authority's
+    managers: which report, for which year, due when, and how long is left."""
+    from casework import annual_reports as ar
+    from notifications.report_reminders import LAW
+    from workflows.annual_report import WORKFLOW as report_workflow
+
+    p = event.payload
+    authority = session.get(Authority, p["authority_id"])
+    if authority is None:
+        return
+    kind, year = p["kind"], p["year"]
+    law, (first, last) = LAW[kind], ar.reporting_year(kind, year)
+    due, today = ar.due_by(kind, year), rt.clock.today()
+    overdue = event.type == "annual_report.overdue"
+    found = ar.versions(session, authority, kind, year)
+    # The days left are counted on the day the message is sent, as for case deadlines: the
+    # days after today up to and including 30 June.
+    left = max((due - today).days, 0)
+    period = f"{first.day} {first:%B %Y} to {last.day} {last:%B %Y}"
+    subject = (
+        f"Overdue: {law.name} for {period}, was due by {in_words(due)}"
+        if overdue
+        else f"Reminder: {law.name} for {period}, due by {in_words(due)}"
+    )
+    context = {
+        "greeting": "Dear manager,",
+        "authority": authority.name,
+        "report": law.name,
+        "law": law.law,
+        "covers": law.covers,
+        "first": first,
+        "last": last,
+        "due_words": in_words(due),
+        "today_words": in_words(today),
+        "left": f"{left} day" if left == 1 else f"{left} days",
+        "due_today": today == due,
+        "passed": today > due,
+        "state": report_workflow.states[found[0].state].label if found else "Not started",
+        "link": f"{rt.settings.base_url}/reports/{kind}/{year}",
+    }
+    _deliver(
+        session,
+        rt,
+        event,
+        None,
+        [t for t in _managers(session, authority) if t],
+        subject,
+        "report_overdue" if overdue else "report_reminder",
         context,
     )
 

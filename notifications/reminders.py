@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from casework.config import REPORT_REMINDER_OFFSETS
 from casework.eventlog import Actor, record
 from casework.models import Case, DeadlineRow
 from casework.sweep import sweep as statutory_sweep
@@ -141,15 +142,28 @@ def escalate(session: Session, today: dt.date) -> int:
 
 
 def sweep(
-    sessions: sessionmaker[Session], today: dt.date, law: Law, offsets: Sequence[int]
+    sessions: sessionmaker[Session],
+    today: dt.date,
+    law: Law,
+    offsets: Sequence[int],
+    report_offsets: Sequence[int] = REPORT_REMINDER_OFFSETS,
 ) -> dict[str, int]:
+    from notifications import report_reminders  # here: it imports `reminder_offset` from us
+
     with sessions() as session:
         actions = statutory_sweep(session, today, law)
     with sessions() as session:
         reminders = remind(session, today, offsets)
     with sessions() as session:
         escalations = escalate(session, today)
-    result = {"actions": len(actions), "reminders": reminders, "escalations": escalations}
+    with sessions() as session:  # the annual reports, s.32(3)-(4) and s.95(3)-(4)
+        reports = report_reminders.sweep(session, today, report_offsets)
+    result = {
+        "actions": len(actions),
+        "reminders": reminders,
+        "escalations": escalations,
+        **reports,
+    }
     if any(result.values()):
         log.info("deadline sweep %s: %s", today, result)
     return result
