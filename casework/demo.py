@@ -14,6 +14,8 @@ from casework.auth import check_password, create_user, issue_token
 from casework.commands import create_case, perform
 from casework.context import db, services
 from casework.crypto import keyring_for
+from casework.demo_last_year import seed_last_year
+from casework.demo_simd import seed_sample_simd
 from casework.eventlog import Actor
 from casework.models import Authority, CommunityBody, LandEntry, User
 from casework.models.land import import_key
@@ -314,7 +316,10 @@ def _seed(session) -> None:
         as_officer,
         Party.AUTHORITY,
     )
+    seed_last_year(session, as_trust, as_council, as_officer, today, law)
+    seed_sample_simd(session)
     _seed_asset_transfers(session, authorities, as_trust, as_officer, today, law)
+    _seed_community_planning(session, manager, officer)
     _seed_annual_reports(session, authorities["FIFE"], officer, manager, today, law)
 
 
@@ -330,6 +335,62 @@ LAND = [
     ("FIFE", "Kirkcaldy Old Depot", "Mitchelston Drive, Kirkcaldy KY1 3NB", "Vacant yard"),
     ("SWATER", "Glenfarg Reservoir Bothy", "Glenfarg, Perth PH2 9QN", "Stone bothy by the dam"),
 ]
+
+
+# Fife's community planning (Part 2 of the Act): the four ambitions of the Plan for Fife,
+# its local outcomes improvement plan (s.6), and three of its seven localities (s.10).
+PLAN4FIFE = [
+    (
+        "priority",
+        "Opportunities for all",
+        "Reducing poverty and inequality, so that everyone has the chance to do well in life.",
+    ),
+    (
+        "priority",
+        "Thriving places",
+        "Places where people want to live, work and visit, with "
+        "good homes, green spaces and things to do.",
+    ),
+    (
+        "priority",
+        "Inclusive growth and jobs",
+        "A strong local economy with good jobs that people in every part of Fife can reach.",
+    ),
+    (
+        "priority",
+        "Community led services",
+        "Services designed and run with the communities that use them.",
+    ),
+    ("locality", "Kirkcaldy", "The Kirkcaldy area, with Kinghorn and Burntisland."),
+    ("locality", "Levenmouth", "Leven, Methil, Buckhaven and the villages around them."),
+    ("locality", "Glenrothes", "Glenrothes and its surrounding villages."),
+]
+# The demo's requests and what each concerns (the beach clean is left unlinked).
+PLAN_LINKS = {
+    "Mental health support for young people in Kinghorn": ("Opportunities for all", "Kirkcaldy"),
+    "Kinghorn harbour car park": ("Thriving places", "Kirkcaldy"),
+    "Use of Letham Glen Lodge as a visitor centre": (
+        "Thriving places",
+        "Community led services",
+        "Levenmouth",
+    ),
+}
+
+
+def _seed_community_planning(session, manager, officer) -> None:
+    """Fife's LOIP priorities and localities, recorded by its manager, and three requests
+    linked to them by its officer, so the reports can count requests by each."""
+    from casework import planning
+    from casework.models import Case
+
+    made = {
+        name: planning.create(session, manager, {"kind": kind, "name": name, "description": about})
+        for kind, name, about in PLAN4FIFE
+    }
+    cases = session.scalars(select(Case).where(Case.title.in_(PLAN_LINKS))).all()
+    for case in cases:
+        for name in PLAN_LINKS[case.title]:
+            planning.link(session, case, made[name], officer)
 
 
 def _seed_annual_reports(session, fife, officer, manager, today, law) -> None:

@@ -60,6 +60,7 @@ def init_web(app: Flask) -> None:
         community,
         officer,
         pdf,
+        planning,
         profile,
         public,
         reports,
@@ -68,7 +69,7 @@ def init_web(app: Flask) -> None:
 
     security.configure(app)
     app.before_request(load_user)
-    blueprints = (public, accounts, profile, community, officer, cases, service, reports)
+    blueprints = (public, accounts, profile, community, officer, cases, service, reports, planning)
     for bp in (m.bp for m in blueprints):
         app.register_blueprint(bp)
     app.register_blueprint(pdf.bp)

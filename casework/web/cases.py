@@ -65,6 +65,8 @@ EVENT_LABELS = {
     "document.attached": "Document added",
     "document.removed": "Document removed from the draft",
     "document.published": "Published on the register",
+    "planning.linked": "Linked to a community planning priority or locality",
+    "planning.unlinked": "Unlinked from a community planning priority or locality",
 }
 
 

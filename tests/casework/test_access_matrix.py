@@ -29,6 +29,7 @@ import pyotp
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from casework import planning
 from casework.auth import create_user, issue_token
 from casework.crypto import keyring_for
 from casework.models import Authority, Case, Event, Notice, User
@@ -238,6 +239,15 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/statistics.csv"): same(200),
     ("GET", "/statistics.json"): same(200),
     ("GET", "/statistics/charts/<name>.svg"): same(200),
+    ("GET", "/planning"): authority_page(),
+    ("GET", "/planning/new"): row(302, 404, 404, 403, 200, 403, 200, 404),
+    ("POST", "/planning/new"): row(302, 404, 404, 403, 422, 403, 422, 404),
+    ("GET", "/planning/<int:item_id>"): row(302, 404, 404, 403, 200, 404, 404, 404),
+    ("POST", "/planning/<int:item_id>"): row(302, 404, 404, 403, 422, 404, 404, 404),
+    ("POST", "/planning/<int:item_id>/retire"): row(302, 404, 404, 403, SEE_OTHER, 404, 404, 404),
+    ("POST", "/planning/<int:item_id>/move"): row(302, 404, 404, 403, 422, 404, 404, 404),
+    ("GET", "/cases/<reference>/planning"): row(302, 403, 404, 200, 200, 404, 404, 404),
+    ("POST", "/cases/<reference>/planning"): row(302, 403, 404, SEE_OTHER, SEE_OTHER, 404, 404, 404),
     # The case pages are for the parties (the body and the authority): the administrator
     # works through the API and the CLI, has no home page here, and gets a 404.
     ("GET", "/cases/<reference>"): party_page(),
@@ -276,6 +286,7 @@ class Resources:
     webhook: int  # a webhook of X
     record: int  # a register record of a decision of X's
     body: int  # body A
+    item: int  # a community planning priority of X
 
 
 def _user(session, email: str) -> User:
@@ -304,6 +315,9 @@ def _resources(app, world: World, session, clock) -> Resources:
     fife = session.scalar(select(Authority).where(Authority.code == "FIFE"))
     hook = Webhook(authority_id=fife.id, url="https://hooks.example.org/x", secret="s" * 32)
     session.add(hook)
+    item = planning.create(
+        session, _user(session, world.manager.email), {"kind": "priority", "name": "P"}
+    )
     session.commit()
     return Resources(
         request=request,
@@ -315,6 +329,7 @@ def _resources(app, world: World, session, clock) -> Resources:
         webhook=hook.id,
         record=record.id,
         body=world.body_id,
+        item=item.id,
     )
 
 
@@ -398,6 +413,7 @@ def _fill(route: str, res: Resources) -> str:
         "slug": "outcome",
         "filename": "casework.css",
         "name": "requests",
+        "item_id": res.item,
     }
     return re.sub(
         r"\{(\w+)\}|<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1) or m.group(2)]), route
