@@ -330,9 +330,12 @@ def lens(session: Session, found: Figures) -> dict[str, Any]:
 
 def snapshot(found: Figures, session: Session | None = None) -> dict[str, Any]:
     """The figures as published: counts, and for the authority the cases behind them; with
-    a session, the SIMD breakdown too."""
+    a session, the SIMD and community planning breakdowns too."""
+    from casework import planning
+
     return {
         **({"simd": lens(session, found)} if session is not None else {}),
+        **({"planning": planning.lens(session, found)} if session is not None else {}),
         "first_day": found.first_day.isoformat(),
         "last_day": found.last_day.isoformat(),
         "figures": [

@@ -21,8 +21,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework import annual_reports as ar
+from casework import planning
 from casework.charts import Chart
-from casework.models import AnnualReport, Authority, Case, DeadlineRow, Event, SimdVersion
+from casework.models import (
+    AnnualReport,
+    Authority,
+    Case,
+    DeadlineRow,
+    Event,
+    PlanItem,
+    SimdVersion,
+)
 from workflows import asset_transfer as atr
 from workflows import participation as pr
 from workflows.authorities import AUTHORITY_TYPES
@@ -92,6 +101,9 @@ class National:
     timing: dict[str, tuple[int, ...]]  # kind: decisions in each TIMING band
     results: tuple[tuple[str, str, int], ...]  # (key, label, count) for RESULTS
     simd: dict[str, dict[str, Any]]  # kind: annual_reports.lens of Scotland's figures
+    # For each authority that records community planning priorities or localities, its
+    # rows' figures by them (casework.planning.lens): priorities are each authority's own.
+    planning: tuple[tuple[Row, dict[str, Any]], ...]
 
     @property
     def published(self) -> int:
@@ -218,6 +230,7 @@ def work_out(session: Session, year: int, today: dt.date) -> National:
                 )
     scotland = {kind: _scotland(rows, kind, year) for kind in KINDS}
     results = tuple((k, scotland[atr.KIND][k].label, scotland[atr.KIND][k].count) for k in RESULTS)
+    planners = set(session.scalars(select(PlanItem.authority_id).distinct()))
     return National(
         year,
         tuple(rows),
@@ -225,7 +238,24 @@ def work_out(session: Session, year: int, today: dt.date) -> National:
         timing(session, year),
         results,
         {kind: ar.lens(session, scotland[kind]) for kind in KINDS},
+        tuple(
+            (r, _outcomes(planning.lens(session, r.figures)))
+            for r in rows
+            if r.authority.id in planners
+        ),
     )
+
+
+# The figures the national page breaks down by priority and locality: requests and what
+# they came to (the reviews and appeals are in their own table).
+OUTCOMES = ("received", "agreed", "refused", "service_changed", "ownership", "lease", "rights")
+
+
+def _outcomes(plan: dict[str, Any]) -> dict[str, Any]:
+    return {
+        kind: {**part, "figures": [f for f in part["figures"] if f["key"] in OUTCOMES]}
+        for kind, part in plan.items()
+    }
 
 
 KEEP = 8  # years (or states of the records) kept at once
@@ -242,6 +272,7 @@ def national(session: Session, year: int, today: dt.date) -> National:
         session.scalar(select(func.max(AnnualReport.published_at))),
         session.scalar(select(func.max(Authority.id))),
         session.scalar(select(func.max(SimdVersion.id))),
+        session.scalar(select(func.max(PlanItem.id))),
     )
     key = (str(session.get_bind().engine.url), year, today, *state)
     with _lock:

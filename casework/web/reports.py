@@ -106,6 +106,7 @@ def report(kind: str, year: int):
         report=current,
         figures=_figures(shown)["figures"],
         simd=_figures(shown).get("simd"),
+        planning=_figures(shown).get("planning"),
         earlier=found[1:],
         status_text=_status(current, kind, year),
         texts=TEXT_LABELS,
@@ -145,6 +146,7 @@ def public_view(r: AnnualReport) -> dict:
         "promotion": r.promotion,
         "support": r.support,
         "simd": r.figures.get("simd"),
+        "planning": r.figures.get("planning"),
     }
 
 
@@ -336,5 +338,9 @@ def statistics_json():
             },
             "review_and_appeal_results": {key: n for key, _, n in found.results},
             "simd": found.simd,
+            "community_planning": [
+                {"authority": r.authority.code, "kind": r.kind, **plan}
+                for r, plan in found.planning
+            ],
         }
     )

@@ -203,3 +203,56 @@ def test_the_national_charts_are_images_with_their_figures_in_words_and_tables(
     assert public.get("/statistics/charts/requests.svg?year=2026").get_data(as_text=True) == drawn
     assert public.get("/statistics/charts/nothing.svg?year=2026").status_code == 404
     assert public.get("/statistics/charts/requests.svg?year=1999").status_code == 404
+
+
+def test_the_reports_and_the_national_page_count_requests_by_priority_and_locality(
+    app, world: World, session, clock
+):
+    """Issue 12, community planning (Part 2, ss.6 and 10): two requests received by Fife in
+    the year, one linked to a LOIP priority and a locality, one to nothing."""
+    from sqlalchemy import select
+
+    from casework import planning
+    from casework.models import Case, User
+
+    linked, _unlinked = submitted(world), submitted(world)
+    manager = session.scalar(select(User).where(User.email == world.manager.email))
+    growth = planning.create(session, manager, {"kind": "priority", "name": "Inclusive growth"})
+    planning.create(session, manager, {"kind": "priority", "name": "Thriving places"})
+    levenmouth = planning.create(session, manager, {"kind": "locality", "name": "Levenmouth"})
+    case = session.scalar(select(Case).where(Case.reference == linked))
+    for item in (growth, levenmouth):
+        planning.link(session, case, item, manager)
+    session.commit()
+    post(
+        web_client(app, session, world.officer.email),
+        YEAR_PAGE,
+        do="write",
+        promotion="P.",
+        support="S.",
+    )
+    client = signed_in_manager(app, world, session)
+    html = client.get(YEAR_PAGE).get_data(as_text=True)
+    table = re.search(r"<caption>By priority.*?</table>", html, re.S)[0]
+    received = re.search(r"Requests received</td>(.*?)</tr>", table, re.S)[1]
+    # Inclusive growth 1, Thriving places 0, linked to none 1.
+    assert re.findall(r">(\d+)</td>", received) == ["1", "0", "1"]
+    post(client, YEAR_PAGE, do="approve")
+    post(client, YEAR_PAGE, do="publish")
+
+    move(clock, "2027-07-01")
+    public = web_client(app)
+    shown = public.get("/annual-reports/FIFE/participation_request/2026.json").json["planning"]
+    assert [i["name"] for i in shown["priority"]["items"]] == [
+        "Inclusive growth",
+        "Thriving places",
+    ]
+    by_locality = {f["key"]: (f["by_item"], f["unlinked"]) for f in shown["locality"]["figures"]}
+    assert by_locality["received"] == ([1], 1) and by_locality["agreed"] == ([0], 0)
+    national = public.get("/statistics?year=2026").get_data(as_text=True)
+    assert "<h3>Fife Council: participation requests</h3>" in national
+    assert "Levenmouth" in national and "Reviews in which" not in national.split('id="planning"')[1]
+    data = public.get("/statistics.json?year=2026").json["community_planning"]
+    fife = next(p for p in data if (p["authority"], p["kind"]) == ("FIFE", "participation_request"))
+    received = next(f for f in fife["priority"]["figures"] if f["key"] == "received")
+    assert (received["by_item"], received["unlinked"]) == ([1, 0], 1)
