@@ -42,13 +42,16 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     # Ids in URLs fit the database's integers: a longer number is simply not found.
     app.url_map.converters["int"] = BoundedInt
-    engine = make_engine(settings.database_url) if sessions is None else sessions.kw["bind"]
+    pool = settings.database_pool_size
+    engine = make_engine(settings.database_url, pool) if sessions is None else sessions.kw["bind"]
+    read = settings.database_read_url
     app.extensions["casework"] = Services(
         settings=settings,
         engine=engine,
         sessions=sessions or make_sessionmaker(engine),
         clock=clock or Clock(),
         law=settings.law(),
+        read_sessions=make_sessionmaker(make_engine(read, pool)) if read else None,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Routine chatter stays off the console: the state machine's every step, and the

@@ -389,7 +389,7 @@ def keys_rotate() -> None:
     from casework.db import make_engine, make_sessionmaker
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_pool_size)
     try:
         with make_sessionmaker(engine)() as session:
             try:
@@ -436,7 +436,7 @@ def simd_import(postcodes: str, ranks: str, edition: str, vintage: str) -> None:
     from casework.simd import LayoutError, import_files
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_pool_size)
     size = os.path.getsize(postcodes) + os.path.getsize(ranks)
     try:
         with (

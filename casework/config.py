@@ -65,6 +65,12 @@ class Settings:
     webhook_allow_loopback: bool = False
     # Representations accepted from one client address per hour (casework.ratelimit).
     representation_limit: int = 10
+    # A streaming replica for the public read side (register, feeds, statistics); unset,
+    # those read the primary.
+    database_read_url: str | None = None
+    # Connections each process keeps open: at least the web server's threads, so none is
+    # opened and closed per request under load.
+    database_pool_size: int = 10
 
     @property
     def embedded(self) -> bool:
@@ -115,6 +121,12 @@ class Settings:
             encryption_keys=_encryption_keys(env, instance),
             webhook_allow_loopback=env.get("WEBHOOK_ALLOW_LOOPBACK", "") in {"1", "true"},
             representation_limit=_positive(env, "REPRESENTATION_LIMIT", 10),
+            database_read_url=(
+                normalise_database_url(env["DATABASE_READ_URL"])
+                if env.get("DATABASE_READ_URL")
+                else None
+            ),
+            database_pool_size=_positive(env, "DATABASE_POOL_SIZE", 10),
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings

@@ -26,6 +26,8 @@ class Services:
     sessions: sessionmaker[Session]
     clock: Clock
     law: Law
+    # The public read side's sessions (DATABASE_READ_URL); None reads the primary.
+    read_sessions: sessionmaker[Session] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -37,6 +39,16 @@ def db() -> Session:
     if "db" not in g:
         g.db = services().sessions()
     return g.db
+
+
+def read_db() -> Session:
+    """The session for the public read side: the replica where one is configured (it may
+    lag the primary by moments), else the request's own session."""
+    if services().read_sessions is None:
+        return db()
+    if "read_db" not in g:
+        g.read_db = services().read_sessions()
+    return g.read_db
 
 
 def current_user() -> User | None:
@@ -64,6 +76,7 @@ def commit() -> None:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
-    session = g.pop("db", None)
-    if session is not None:
-        session.close()
+    for name in ("db", "read_db"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()

@@ -7,7 +7,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, pool_size: int = 10, **kwargs) -> Engine:
+    """An engine for `url`. On PostgreSQL the pool keeps `pool_size` connections (at least
+    the web server's threads) and recycles them after half an hour; a pre-ping on checkout
+    replaces one the server has closed, so a database restart costs no request."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
@@ -29,7 +32,17 @@ def make_engine(url: str, **kwargs) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    if "poolclass" in kwargs:  # e.g. NullPool for a one-off command: no pool to size
+        return create_engine(url, **kwargs)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size // 2,
+        pool_recycle=1800,
+        pool_use_lifo=True,  # idle connections beyond the busy few age out
+        **kwargs,
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

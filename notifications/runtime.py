@@ -54,7 +54,8 @@ def configure(
     broker = use_broker(broker or make_broker(settings))
     _current = Runtime(
         settings=settings,
-        sessions=sessions or make_sessionmaker(make_engine(settings.database_url)),
+        sessions=sessions
+        or make_sessionmaker(make_engine(settings.database_url, settings.database_pool_size)),
         broker=broker,
         clock=clock or Clock(),
         law=settings.law(),

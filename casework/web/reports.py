@@ -14,7 +14,7 @@ from casework import annual_reports as ar
 from casework import statistics
 from casework.access import Role
 from casework.charts import svg
-from casework.context import commit, db, law, today
+from casework.context import commit, db, law, read_db, today
 from casework.errors import Invalid, ServiceError
 from casework.models import AnnualReport, Authority
 from casework.statistics import kinds_for
@@ -190,7 +190,7 @@ def published_csv(code: str, kind: str, year: int):
 
 
 def _national(year: int) -> statistics.National:
-    return statistics.national(db(), year, today())
+    return statistics.national(read_db(), year, today())
 
 
 def _chosen_year() -> int:
