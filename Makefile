@@ -57,7 +57,24 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/casework docs
 
-# The event pipeline against bare dramatiq on the same Redis (needs PostgreSQL and Redis).
+# The benchmarks (issue 13), on scratch databases named bench_* and Redis db 15: seed
+# bench_$(SCALE) if it is missing or older than the migrations, run the event pipeline
+# against bare dramatiq, then every HTTP measure, the CSV and the sweep against the bare
+# Flask + psycopg baseline. One table, printed and written to bench/latest.md.
+#   make bench                 100,000 register records
+#   make bench SCALE=1000000   a million
+# BENCH_ARGS go to bench/run.py (e.g. --duration 3), PIPELINE_ARGS to bench/pipeline.py.
+SCALE ?= 100000
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432
+BENCH_REDIS ?= redis://127.0.0.1:6379/15
 bench: $(STAMP)
 	.ci/services
-	PYTHONPATH=. $(BIN)/python bench/pipeline.py
+	command -v wrk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -c 'import psycopg_pool' 2>/dev/null || $(BIN)/pip install -q 'psycopg-pool~=3.2'
+	BENCH_PG=$(BENCH_PG) PYTHONPATH=. $(BIN)/python bench/seed.py --scale $(SCALE) --if-stale
+	PYTHONPATH=. $(BIN)/python bench/pipeline.py --redis-url $(BENCH_REDIS) \
+	  --database-url $(subst postgresql://,postgresql+psycopg://,$(BENCH_PG))/bench_pipeline \
+	  $(PIPELINE_ARGS)
+	BENCH_PG=$(BENCH_PG) BENCH_REDIS_URL=$(BENCH_REDIS) PYTHONPATH=. $(BIN)/python bench/run.py \
+	  --scale $(SCALE) --pipeline bench/results/pipeline.json $(BENCH_ARGS)

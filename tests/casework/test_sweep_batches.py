@@ -294,3 +294,33 @@ def test_s83_agreed_case_past_its_review_window_waits_for_the_offer_date(session
     assert sweep(session, november, service.law, batch=BATCH) == [Taken(case.reference, "lapse")]
     session.expire_all()
     assert session.get(Case, case.id).state == "lapsed"
+
+
+def test_the_sweep_reads_a_batch_of_cases_in_a_fixed_number_of_queries(session, service, backlog):
+    """Issue 13: the sweep used to read each candidate with a query for the case and more
+    for each collection its guards look at. Now a batch of any size costs the same: one
+    query for the cases and one for each collection."""
+    from sqlalchemy import event
+
+    from casework.commands import context_for
+    from casework.sweep import load
+
+    waiting, expired = backlog
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    bind = session.get_bind()
+    for ids in (waiting[:2], waiting + expired):
+        session.expire_all()
+        statements.clear()
+        event.listen(bind, "before_cursor_execute", count)
+        try:
+            for case in load(session, ids):
+                context_for(case, SWEEP_DAY, service.law)  # every fact the guards read
+        finally:
+            event.remove(bind, "before_cursor_execute", count)
+        if len(ids) == 2:
+            few = len(statements)
+    assert len(statements) == few <= 7, statements
