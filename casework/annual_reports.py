@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session, with_polymorphic
 
 from casework.access import Role
@@ -191,7 +191,7 @@ ASSET_TRANSFER: tuple[Counted, ...] = (
 COUNTED = {pr.KIND: PARTICIPATION, atr.KIND: ASSET_TRANSFER}
 
 
-def day_of(event: Event) -> dt.date:
+def day_of(event: Event | Row) -> dt.date:
     """The day in law an event happened: the action's own day, or (for events before
     actions recorded it) the day it was recorded, in Scotland."""
     on = (event.payload or {}).get("on")
@@ -209,36 +209,49 @@ def every_figure(
     session: Session, kind: str, year: int, authorities: Sequence[Authority]
 ) -> dict[int, Figures]:
     """The figures of each authority's report for the year, from one query of their
-    events."""
+    events in the year: by the day in law an action records, or for an older event with
+    none, by the day it was recorded (a day's margin either side, settled by `day_of`)."""
     counted = COUNTED[kind]
     first, last = reporting_year(kind, year)
     types = {c[3] for c in counted}
+    on = Event.payload["on"].as_string()
     rows = session.execute(
-        select(Event, Case.reference, Case.authority_id)
+        select(Event.type, Event.payload, Event.occurred_at, Case.reference, Case.authority_id)
         .join(Case, Case.id == Event.case_id)
         .where(
             Case.authority_id.in_([a.id for a in authorities]),
             Case.kind == kind,
             Event.type.in_(types),
+            or_(
+                on.between(first.isoformat(), last.isoformat()),
+                and_(
+                    on.is_(None),
+                    Event.occurred_at
+                    >= dt.datetime.combine(first, dt.time(), dt.UTC) - dt.timedelta(days=1),
+                    Event.occurred_at
+                    < dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=2),
+                ),
+            ),
         )
         .order_by(Event.id)
     ).all()
-    in_year: dict[int, list[tuple[Event, str]]] = {a.id: [] for a in authorities}
-    for event, reference, authority_id in rows:
-        if first <= day_of(event) <= last:
-            in_year[authority_id].append((event, reference))
+    in_year: dict[int, list[Row]] = {a.id: [] for a in authorities}
+    for row in rows:
+        if first <= day_of(row) <= last:
+            in_year[row.authority_id].append(row)
     return {
         a.id: Figures(a.code, kind, year, first, last, _count(counted, in_year[a.id]))
         for a in authorities
     }
 
 
-def _count(counted: tuple[Counted, ...], events: list[tuple[Event, str]]) -> tuple[Figure, ...]:
+def _count(counted: tuple[Counted, ...], events: list[Row]) -> tuple[Figure, ...]:
     out = []
     for key, label, citation, type_, test in counted:
         refs: dict[str, None] = {}
         unknown: dict[str, None] = {}
-        for event, reference in events:
+        for event in events:
+            reference = event.reference
             if event.type != type_:
                 continue
             if test(event.payload or {}):

@@ -71,6 +71,9 @@ class Settings:
     # Connections each process keeps open: at least the web server's threads, so none is
     # opened and closed per request under load.
     database_pool_size: int = 10
+    # The national statistics are worked out again at most this often, in seconds, however
+    # often the records change (0: whenever they have changed).
+    statistics_max_age: int = 300
 
     @property
     def embedded(self) -> bool:
@@ -127,6 +130,7 @@ class Settings:
                 else None
             ),
             database_pool_size=_positive(env, "DATABASE_POOL_SIZE", 10),
+            statistics_max_age=_count(env, "STATISTICS_MAX_AGE", 300),
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings
@@ -163,9 +167,9 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def _count(env: Mapping[str, str], name: str) -> int:
+def _count(env: Mapping[str, str], name: str, default: int = 0) -> int:
     try:
-        value = int(env.get(name, 0) or 0)
+        value = int(env.get(name, default) or 0)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number") from exc
     if value < 0:

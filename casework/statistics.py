@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from casework import annual_reports as ar
 from casework import planning
 from casework.charts import Chart
+from casework.clock import now
 from casework.models import (
     AnnualReport,
     Authority,
@@ -96,6 +98,7 @@ class TypeRow:
 @dataclass(frozen=True)
 class National:
     year: int
+    at: dt.datetime  # when these figures were worked out
     rows: tuple[Row, ...]
     by_type: tuple[TypeRow, ...]
     timing: dict[str, tuple[int, ...]]  # kind: decisions in each TIMING band
@@ -233,6 +236,7 @@ def work_out(session: Session, year: int, today: dt.date) -> National:
     planners = set(session.scalars(select(PlanItem.authority_id).distinct()))
     return National(
         year,
+        now(),
         tuple(rows),
         tuple(by_type),
         timing(session, year),
@@ -258,31 +262,46 @@ def _outcomes(plan: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-KEEP = 8  # years (or states of the records) kept at once
-_cache: dict[tuple[Any, ...], National] = {}
+KEEP = 8  # reporting years kept at once
+
+
+@dataclass(frozen=True)
+class _Kept:
+    found: National
+    state: tuple[Any, ...]
+    at: float  # time.monotonic() when it was worked out
+
+
+_cache: dict[tuple[Any, ...], _Kept] = {}
 _lock = threading.Lock()
 
 
-def national(session: Session, year: int, today: dt.date) -> National:
-    """`work_out`, kept until the records change: the newest event, deadline and report
-    are part of the key, so nothing shown is ever older than the records."""
-    state = (
-        session.scalar(select(func.max(Event.id))),
-        session.scalar(select(func.max(DeadlineRow.computed_at))),
-        session.scalar(select(func.max(AnnualReport.published_at))),
-        session.scalar(select(func.max(Authority.id))),
-        session.scalar(select(func.max(SimdVersion.id))),
-        session.scalar(select(func.max(PlanItem.id))),
+def national(session: Session, year: int, today: dt.date, max_age: float = 0) -> National:
+    """`work_out`, kept while the records are as they were (the newest event, deadline,
+    report, authority, SIMD import and plan item), or for `max_age` seconds whatever
+    happens (STATISTICS_MAX_AGE): on a busy national service the records change every few
+    seconds, and the page says when its figures were worked out."""
+    latest = (
+        Event.id,
+        DeadlineRow.computed_at,
+        AnnualReport.published_at,
+        Authority.id,
+        SimdVersion.id,
+        PlanItem.id,
     )
-    key = (str(session.get_bind().engine.url), year, today, *state)
+    state = tuple(
+        session.execute(select(*(select(func.max(c)).scalar_subquery() for c in latest))).one()
+    )
+    key = (str(session.get_bind().engine.url), year, today)
     with _lock:
-        found = _cache.get(key)
-    if found is None:
-        found = work_out(session, year, today)
-        with _lock:
-            if len(_cache) >= KEEP:
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = found
+        kept = _cache.get(key)
+    if kept is not None and (kept.state == state or time.monotonic() - kept.at < max_age):
+        return kept.found
+    found = work_out(session, year, today)
+    with _lock:
+        if key not in _cache and len(_cache) >= KEEP:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = _Kept(found, state, time.monotonic())
     return found
 
 

@@ -112,6 +112,7 @@ def settings_for(database_url: str, instance: Path, **overrides) -> Settings:
         "CASEWORK_INSTANCE": str(instance),
         "SECRET_KEY": "test-secret",
         "BASE_URL": "http://casework.test",
+        "STATISTICS_MAX_AGE": "0",  # each test sees the figures of its own records
     }
     env.update(overrides)
     return Settings.from_env(env)

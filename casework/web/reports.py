@@ -14,7 +14,8 @@ from casework import annual_reports as ar
 from casework import statistics
 from casework.access import Role
 from casework.charts import svg
-from casework.context import commit, db, law, read_db, today
+from casework.clock import LONDON
+from casework.context import commit, db, law, read_db, services, today
 from casework.errors import Invalid, ServiceError
 from casework.models import AnnualReport, Authority
 from casework.statistics import kinds_for
@@ -190,7 +191,8 @@ def published_csv(code: str, kind: str, year: int):
 
 
 def _national(year: int) -> statistics.National:
-    return statistics.national(read_db(), year, today())
+    max_age = services().settings.statistics_max_age
+    return statistics.national(read_db(), year, today(), max_age)
 
 
 def _chosen_year() -> int:
@@ -213,6 +215,7 @@ def statistics_page():
         charts=statistics.charts(found),
         kind_names=statistics.KIND_NAMES,
         periods=_decision_periods(),
+        worked_out=found.at.astimezone(LONDON),
         year=year,
         period=f"{in_words(first)} to {in_words(last)}",
         years=range(ar.year_containing(today()), 2016, -1),
