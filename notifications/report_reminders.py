@@ -81,7 +81,7 @@ def sweep(session: Session, today: dt.date, offsets: Sequence[int]) -> dict[str,
         for a in session.scalars(select(Authority).order_by(Authority.id))
         for k in kinds_for(a)
     ]
-    drafted = open_drafts(session, owed, year)
+    drafted = open_drafts(session, owed, year, today)
     published = {
         tuple(r)
         for r in session.execute(
@@ -145,9 +145,16 @@ def sweep(session: Session, today: dt.date, offsets: Sequence[int]) -> dict[str,
     }
 
 
-def open_drafts(session: Session, owed: list[tuple[Authority, str]], year: int) -> int:
+def open_drafts(
+    session: Session, owed: list[tuple[Authority, str]], year: int, today: dt.date
+) -> int:
     """After 31 March, a draft of each report the year calls for (`open_report` is
-    idempotent; the lock stops two sweeps drafting the same report at once)."""
+    idempotent; the lock stops two sweeps drafting the same report at once).
+
+    A report first drafted after its due date (the service, or the authority, arrived
+    after 30 June) shows as overdue but is not escalated: its overdue row is claimed as it
+    is drafted, so a new installation does not email every authority at once about a
+    report it may have published elsewhere."""
     started = _started(session, year)
     missing = [(a, k) for a, k in owed if (a.id, k) not in started]
     if not missing:
@@ -159,6 +166,8 @@ def open_drafts(session: Session, owed: list[tuple[Authority, str]], year: int) 
     for authority, kind in missing:
         if (authority.id, kind) not in started:
             ar.open_report(session, authority, kind, year, None)
+            if today > ar.due_by(kind, year):
+                _claim(session, authority, kind, year, "overdue", 0)
             count += 1
     return count
 

@@ -360,3 +360,20 @@ def test_report_reminder_offsets_come_from_configuration(pipeline_factory, smtp,
         )
     }
     assert len(report_mail(box, MANAGER)) == 4
+
+
+def test_a_report_first_drafted_after_its_due_date_is_not_escalated(live, world, workers, clock):
+    """A new installation on Thu 2 July 2026: the year to 31 March 2026 was due on Tue 30
+    June (s.32(3), s.95(3)). Its drafts are opened and shown as overdue, but no manager is
+    emailed about a report the service was not running to see: it may have been published
+    elsewhere."""
+    move(clock, "2026-07-02")
+    result = sweep(live.sessions, clock.today(), live.app.extensions["casework"].law, (10, 5, 1))
+    assert (result["report_drafts"], result["report_escalations"]) == (10, 0)
+    assert reports(live, 2025) == sorted((code, kind, 1, "draft") for code, kind in OWED)
+    with live.sessions() as s:
+        told = s.scalars(select(Event).where(Event.type == "annual_report.overdue")).all()
+    assert told == []
+    move(clock, "2026-07-03")
+    again = sweep(live.sessions, clock.today(), live.app.extensions["casework"].law, (10, 5, 1))
+    assert again["report_escalations"] == 0
