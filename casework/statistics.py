@@ -382,25 +382,29 @@ def results_chart(found: National) -> Chart:
     )
 
 
-def simd_chart(found: National, kind: str) -> Chart:
+def simd_chart(found: National, kind: str, where: str = "body") -> Chart:
+    """A kind's requests by the SIMD quintile of the body's address, or (asset transfers)
+    of the land asked for."""
     lens = found.simd[kind]
-    rows = {r["key"]: r for r in lens["body"]}
+    rows = {r["key"]: r for r in lens[where]}
     wanted = [k for k in ("received", "agreed", "refused") if k in rows]
     series = tuple(
         (rows[k]["label"], (*rows[k]["by_quintile"], rows[k]["unplaced"])) for k in wanted
     )
     received = rows["received"]
     most = received["by_quintile"][0] if received["by_quintile"] else 0
+    whose = "bodies in" if where == "body" else "land in"
     summary = (
         f"Of {_of(sum(received['by_quintile']) + received['unplaced'], KIND_NAMES[kind])} "
-        f"received, {most:,} came from bodies in the most deprived fifth of Scotland's "
-        f"data zones and {received['unplaced']:,} could not be placed."
+        f"received, {most:,} {'was' if most == 1 else 'were'} for {whose} the most deprived "
+        f"fifth of Scotland's data zones and {received['unplaced']:,} could not be placed."
         if lens["source"]
         else "No deprivation lookup has been loaded, so no request could be placed."
     )
+    area = "the body's area" if where == "body" else "the land's area"
     return Chart(
-        f"simd-{kind}",
-        f"{KIND_NAMES[kind].capitalize()} by the deprivation of the body's area",
+        f"simd-{kind}" + ("" if where == "body" else "-land"),
+        f"{KIND_NAMES[kind].capitalize()} by the deprivation of {area}",
         QUINTILE_LABELS,
         series,
         summary,
@@ -410,4 +414,5 @@ def simd_chart(found: National, kind: str) -> Chart:
 def charts(found: National) -> dict[str, Chart]:
     drawn = [requests_chart(found), timing_chart(found), results_chart(found)]
     drawn += [simd_chart(found, k) for k in KINDS]
+    drawn.append(simd_chart(found, atr.KIND, "land"))
     return {c.name: c for c in drawn}

@@ -256,3 +256,36 @@ def test_the_reports_and_the_national_page_count_requests_by_priority_and_locali
     fife = next(p for p in data if (p["authority"], p["kind"]) == ("FIFE", "participation_request"))
     received = next(f for f in fife["priority"]["figures"] if f["key"] == "received")
     assert (received["by_item"], received["unlinked"]) == ([1, 0], 1)
+
+
+def test_the_national_page_breaks_requests_down_by_the_deprivation_of_the_body_and_land(
+    app, world: World, session, clock
+):
+    """Issue 12, the inequalities lens: with the demo's sample lookup, the world's body
+    (Kinghorn KY3 9UE: invented rank 4,480 of 6,976, quintile ceil(5 x 4480 / 6976) = 4)
+    makes a participation request; an asset transfer request for land with no postcode
+    cannot be placed by its land."""
+    from casework.demo_simd import seed_sample_simd
+    from tests.casework.conftest import asset_request
+
+    seed_sample_simd(session)
+    session.commit()
+    submitted(world)
+    ok(world.body.act(asset_request(world), "submit"))
+    move(clock, "2027-07-01")
+    html = web_client(app).get("/statistics?year=2026").get_data(as_text=True)
+    assert "Sample data, not the real SIMD" in html
+    table = re.search(
+        r"<caption>Participation requests by the deprivation of the body&#39;s area.*?</table>",
+        html,
+        re.S,
+    )[0]
+    row = re.search(r"Quintile 4</td>(.*?)</tr>", table, re.S)[1]
+    assert re.findall(r">(\d+)</td>", row) == ["1", "0", "0"]
+    assert "Asset transfer requests by the deprivation of the land&#39;s area" in html
+    land = re.search(
+        r"<caption>Asset transfer requests by the deprivation of the land.*?</table>", html, re.S
+    )[0]
+    unplaced = re.search(r"Could not be placed</td>(.*?)</tr>", land, re.S)[1]
+    assert re.findall(r">(\d+)</td>", unplaced)[0] == "1"
+    assert 'src="/statistics/charts/simd-participation_request.svg?year=2026"' in html
