@@ -18,7 +18,7 @@ from casework.clock import now
 from casework.eventlog import Actor, record
 from casework.models import AnnualReport, Case, Event, Notice, RegisterRecord
 from casework.models.register import REPORT_DOCUMENT
-from casework.register import report_reference
+from casework.register import report_reference, search_text
 from workflows import asset_transfer as atr
 from workflows import participation as pr
 
@@ -66,6 +66,7 @@ def publish(session: Session, event: Event) -> RegisterRecord | None:
         citation=notice.citation,
         text=redact(notice.body_text, case),
         published_at=now(),
+        search_text=redact(search_text(case), case),  # the land: a search needs no join
     )
     session.add(entry)
     session.flush()
@@ -134,6 +135,7 @@ def publish_report(session: Session, event: Event) -> RegisterRecord | None:
         citation="s.32" if report.kind == pr.KIND else "s.95",
         text=report_text(report),
         published_at=now(),
+        search_text="",  # no land: the title, authority and text are on the record
     )
     session.add(entry)
     session.flush()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
+from sqlalchemy import literal_column
 
-from casework import register
+from casework import paging, register
 from casework.api import load
-from casework.api.pagination import paginate
 from casework.context import db, services
 from casework.errors import NotFound
 from casework.models import RegisterRecord
@@ -42,15 +44,41 @@ class RegisterQuery(PageSchema):
     date_to = fields.Date(data_key="to")
     q = fields.String(
         validate=validate.Length(max=200),
-        metadata={"description": "words in the title, body or reference"},
+        metadata={
+            "description": "words to find in the title, reference, community body, land "
+            "(its name and address), authority or the document's text: every word must be "
+            "found, each as the start of a word (hall finds halls); letters and digits "
+            "only, any other character parts words"
+        },
     )
     sort = fields.String(
-        load_default="newest", validate=validate.OneOf(["newest", "oldest", "authority"])
+        load_default="newest",
+        validate=validate.OneOf(register.SORTS),
+        metadata={
+            "description": "newest (published, newest first), oldest, authority (by name, "
+            "then newest first), relevance (best match for q first; newest without q)"
+        },
     )
     document = fields.String(
         validate=validate.OneOf(REGISTER_DOCUMENTS, error="Choose a document from the list"),
         metadata={"description": "one kind of document: " + ", ".join(REGISTER_DOCUMENTS)},
     )
+    cursor = paging.CursorField(
+        metadata={
+            "description": "where a page starts: take it from a listing's next or prev link, "
+            "with the same filters and sort; an altered cursor is a 422. Given a cursor, "
+            "page is not read"
+        }
+    )
+
+    @post_load
+    def _cursor(self, data: dict[str, Any], **_) -> dict[str, Any]:
+        """A cursor read by the sort it was made for: any other is refused here, a 422."""
+        if data.get("cursor") is not None:
+            sort = register.sort_of(data)
+            keys = register.keys(sort, literal_column("rank"))
+            data["cursor"] = paging.checked(data["cursor"], sort, keys)
+        return data
 
 
 class DocumentQuery(RegisterQuery):
@@ -109,29 +137,69 @@ class RecordWithText(RecordSchema):
 
 class RegisterPage(Schema):
     items = fields.List(fields.Nested(RecordSchema))
-    page = fields.Integer()
+    page = fields.Integer(
+        metadata={"description": "the page's number, counting from the first page"}
+    )
     page_size = fields.Integer()
-    total = fields.Integer()
+    total = fields.Integer(
+        metadata={
+            "description": "how many records match: exact when total_exact is true; "
+            f"otherwise more than {paging.COUNT_LIMIT:,} match and this is {paging.COUNT_LIMIT}"
+        }
+    )
+    total_exact = fields.Boolean(
+        metadata={
+            "description": f"false when more than {paging.COUNT_LIMIT:,} records match: the "
+            "count stops there, so every page costs the same"
+        }
+    )
+    next = fields.String(
+        allow_none=True, metadata={"description": "the next page's address, or null"}
+    )
+    prev = fields.String(
+        allow_none=True, metadata={"description": "the previous page's address, or null"}
+    )
+
+
+def address(cursor: str | None) -> str | None:
+    """This listing's address with the same filters, at `cursor` (the page number left
+    out: links are cursors)."""
+    if cursor is None:
+        return None
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "cursor")]
+    query = urlencode([*kept, ("cursor", cursor)])
+    return f"{services().settings.base_url}{request.path}?{query}"
+
+
+def listing(args: dict[str, Any], documents: tuple[str, ...] | None) -> dict[str, Any]:
+    found = register.page(db(), args, documents=documents, size=args["page_size"])
+    return {**found, "next": address(found["next_cursor"]), "prev": address(found["prev_cursor"])}
+
+
+PAGING = (
+    "Paged by cursor: follow `next` and `prev`, which keep the filters and sort. The old "
+    "`page` number still works (each later page costs more), but links are cursors."
+)
 
 
 @blp.route("/decisions")
 @blp.arguments(RegisterQuery, location="query")
 @blp.response(200, RegisterPage)
+@blp.doc(description=PAGING)
 def decisions(args):
     """What the register page lists: decision notices, review and appeal outcomes, and
     the latest version of each authority's annual report (s.32, s.95), newest first."""
-    return paginate(
-        db(), register.query(args, documents=REGISTER_DOCUMENTS), args["page"], args["page_size"]
-    )
+    return listing(args, REGISTER_DOCUMENTS)
 
 
 @blp.route("/documents")
 @blp.arguments(DocumentQuery, location="query")
 @blp.response(200, RegisterPage)
+@blp.doc(description=PAGING)
 def documents(args):
     """Every published document: notices, process notices, outcome reports, applications,
     annual reports (the latest version of each; earlier ones keep their own address)."""
-    return paginate(db(), register.query(args, documents=None), args["page"], args["page_size"])
+    return listing(args, None)
 
 
 @blp.route("/documents/<int:record_id>")
@@ -144,12 +212,17 @@ def document(record_id: int):
     return record
 
 
+FEED_SIZE = 50
+
+
 @feeds.get("/register/decisions.atom")
 def decisions_atom():
-    """The latest 50 decisions as an Atom feed; takes the same filters as the API."""
+    """The latest 50 decisions as an Atom feed; takes the same filters as the API, and
+    links to the next and previous 50 by cursor (RFC 5005 paged feeds)."""
     args = load(RegisterQuery(), request.args.to_dict())
     base = services().settings.base_url
-    records = db().scalars(register.query(args, documents=REGISTER_DOCUMENTS).limit(50)).all()
+    found = register.page(db(), args, documents=REGISTER_DOCUMENTS, size=FEED_SIZE, count=False)
+    records = found["items"]
     updated = max((r.published_at for r in records), default=None)  # whatever the sort
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -158,6 +231,14 @@ def decisions_atom():
         f"<id>{escape(base)}/register/decisions.atom</id>",
         f'<link rel="self" href="{escape(request.url)}"/>',
         f'<link rel="alternate" href="{escape(base)}/register"/>',
+        *(
+            f'<link rel="{rel}" href="{escape(href)}"/>'
+            for rel, href in (
+                ("next", address(found["next_cursor"])),
+                ("previous", address(found["prev_cursor"])),
+            )
+            if href
+        ),
         f"<updated>{(updated.isoformat() if updated else '1970-01-01T00:00:00+00:00')}</updated>",
         "<author><name>Community empowerment casework</name></author>",
     ]

@@ -30,12 +30,33 @@ DOCUMENT_LABELS = {
 }
 
 
+# Search reads these too, but they are not the model's: on PostgreSQL a stored tsvector
+# column of register_records with a GIN index, on SQLite an FTS5 table and its shadow
+# tables, kept in step by triggers (migration 0013). Comparing the models with the
+# database leaves them out.
+SEARCH_COLUMNS = frozenset({"search_vector"})
+# The sort by authority reads (authority_name, published_at DESC, id DESC): an index with
+# mixed directions, which the migration makes but SQLite cannot describe back to a model.
+SEARCH_INDEXES = frozenset({"ix_register_search", "ix_register_by_authority"})
+SEARCH_TABLES = frozenset(
+    {"register_search"} | {f"register_search_{s}" for s in ("data", "idx", "docsize", "config")}
+)
+
+
 class RegisterRecord(Base):
+    """Every filter the register offers has an index that leads with it and ends in the
+    sort (published_at, id), so a page is a range scan of one index whatever its depth;
+    the sort by authority has its own (ix_register_by_authority, made by migration 0013)."""
+
     __tablename__ = "register_records"
     __table_args__ = (
         Index("ix_register_published", "published_at", "id"),
-        Index("ix_register_authority_published", "authority_code", "published_at"),
-        Index("ix_register_document_published", "document", "published_at"),
+        Index("ix_register_authority_published", "authority_code", "published_at", "id"),
+        Index("ix_register_document_published", "document", "published_at", "id"),
+        Index("ix_register_kind_published", "kind", "published_at", "id"),
+        Index("ix_register_outcome_published", "outcome", "published_at", "id"),
+        Index("ix_register_issued", "issued_on", "id"),
+        Index("ix_register_reference", "reference", "document"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +77,10 @@ class RegisterRecord(Base):
     citation: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    # What search needs that the record does not hold itself (the land's name and address,
+    # and the body's description of it), written when the record is published so that a
+    # search never joins the case or the land (casework.register.search_text).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     # The version of the report this record publishes, loaded with a page of records in
     # one more query, so each can link to the report's own permalink.
