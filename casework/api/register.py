@@ -14,7 +14,7 @@ from sqlalchemy import literal_column
 
 from casework import paging, register
 from casework.api import load
-from casework.context import db, services
+from casework.context import read_db, services
 from casework.errors import NotFound
 from casework.models import RegisterRecord
 from casework.models.register import REGISTER_DOCUMENTS, REPORT_DOCUMENT
@@ -122,7 +122,7 @@ class RecordSchema(Schema):
 
 
 def _superseded_by(record: RegisterRecord) -> str | None:
-    later = register.later_version(db(), record)
+    later = register.later_version(read_db(), record)
     return None if later is None else register.permalink(services().settings.base_url, later)
 
 
@@ -172,7 +172,7 @@ def address(cursor: str | None) -> str | None:
 
 
 def listing(args: dict[str, Any], documents: tuple[str, ...] | None) -> dict[str, Any]:
-    found = register.page(db(), args, documents=documents, size=args["page_size"])
+    found = register.page(read_db(), args, documents=documents, size=args["page_size"])
     return {**found, "next": address(found["next_cursor"]), "prev": address(found["prev_cursor"])}
 
 
@@ -206,7 +206,7 @@ def documents(args):
 @blp.response(200, RecordWithText)
 def document(record_id: int):
     """One published document, with its (redacted) text."""
-    record = db().get(RegisterRecord, record_id)
+    record = read_db().get(RegisterRecord, record_id)
     if record is None:
         raise NotFound("There is no such document on the register.")
     return record
@@ -221,7 +221,9 @@ def decisions_atom():
     links to the next and previous 50 by cursor (RFC 5005 paged feeds)."""
     args = load(RegisterQuery(), request.args.to_dict())
     base = services().settings.base_url
-    found = register.page(db(), args, documents=REGISTER_DOCUMENTS, size=FEED_SIZE, count=False)
+    found = register.page(
+        read_db(), args, documents=REGISTER_DOCUMENTS, size=FEED_SIZE, count=False
+    )
     records = found["items"]
     updated = max((r.published_at for r in records), default=None)  # whatever the sort
     parts = [

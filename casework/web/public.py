@@ -30,7 +30,7 @@ from casework.api import load
 from casework.api.pagination import paginate
 from casework.api.register import RegisterQuery
 from casework.api.representations import open_query
-from casework.context import db, law, services, today
+from casework.context import db, law, read_db, services, today
 from casework.eventlog import Actor
 from casework.models import (
     AssetTransferRequest,
@@ -199,7 +199,7 @@ def register():
     page_no = int(args.get("page", 1)) if not problem else 1
     found = None
     if not problem:
-        found = decisions.page(db(), args, documents=REGISTER_DOCUMENTS, size=PAGE_SIZE)
+        found = decisions.page(read_db(), args, documents=REGISTER_DOCUMENTS, size=PAGE_SIZE)
     records = found["items"] if found else []
     pages = _cursor_pages(found, page_no)
     # The CSV and the feed take the dates as the API does, in one field each.
@@ -343,7 +343,9 @@ def register_csv():
     if problem:
         abort(422, "; ".join(problem.fields.values()))
     base = services().settings.base_url
-    session = services().sessions()
+    # A session of its own, held while the response streams: the replica's, if there is one.
+    svc = services()
+    session = (svc.read_sessions or svc.sessions)()
     query = (
         decisions.query(args, documents=REGISTER_DOCUMENTS, dialect=session.get_bind().dialect.name)
         .with_only_columns(*_CSV_SELECT)
