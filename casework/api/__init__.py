@@ -190,7 +190,9 @@ def init_api(app: Flask) -> ProblemApi:
     @app.before_request
     def _authenticate():
         """On the API, a bad token is a 401, not an anonymous caller (RFC 6750 s.3.1)."""
-        if request.path.startswith("/api/"):
+        # The app has already read a valid bearer token (casework.app._identify): the
+        # same header names the same user, so only a missing or bad one is read again.
+        if request.path.startswith("/api/") and g.get("user") is None:
             from casework.auth import bearer_user
             from casework.context import db
 

@@ -7,12 +7,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, exists, inspect, select
+from sqlalchemy.orm import joinedload, with_polymorphic
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casework import as_of, case_view, commands
 from casework.access import may_make_requests, may_take, party_for, scope_cases, scope_notices
@@ -22,7 +23,20 @@ from casework.context import commit, current_user, db, law, today
 from casework.errors import Forbidden, Invalid, NotFound
 from casework.eventlog import Actor
 from casework.kinds import KINDS, kind_of
-from casework.models import Case, DeadlineRow, Event, Notice, User
+from casework.models import (
+    AdditionalAuthority,
+    Application,
+    AssetTransferRequest,
+    Case,
+    DeadlineRow,
+    Decision,
+    Event,
+    ExtensionRow,
+    Notice,
+    ParticipationRequest,
+    Representation,
+    User,
+)
 from casework.schemas import registry
 from casework.schemas.cases import (
     AsOfQuery,
@@ -80,10 +94,55 @@ def output_components() -> dict[str, type[Schema]]:
     return out
 
 
-def load_case(reference: str) -> Case:
-    case = db().scalar(scope_cases(select(Case), current_user()).where(Case.reference == reference))
-    if case is None:
+# A case of either kind, its own table joined in: reading it whole is one query, not two.
+_ANY_CASE = with_polymorphic(Case, [ParticipationRequest, AssetTransferRequest])
+# The collections the case detail shows, by the column that ties each row to its case.
+# Most cases have rows in only some of them (a draft in none; a case before its decision
+# has no decision, application or extension), so the case is read with whether each has
+# any: an empty one is known to be empty and costs no query, and each of the others is
+# read in one query when the detail first needs it (one case: never a query a row).
+_COLLECTIONS = {
+    "deadlines": DeadlineRow.case_id,
+    "extensions": ExtensionRow.case_id,
+    "decisions": Decision.case_id,
+    "additional_authorities": AdditionalAuthority.case_id,
+    "representations": Representation.case_id,
+    "applications": Application.case_id,
+}
+_HAS_ROWS = [exists().where(column == Case.id).label(name) for name, column in _COLLECTIONS.items()]
+
+
+def load_case(reference: str, *, whole: bool = False) -> Case:
+    """The case the caller may see, or a 404. Read once a request (a route and its
+    @case_first ask for it twice); `whole` also reads which of the collections the
+    detail shows have any rows, so that the empty ones are never queried."""
+    seen: dict[str, Case] = g.setdefault("visible_cases", {})
+    if reference in seen and not whole:
+        return seen[reference]
+    query = select(_ANY_CASE, *_HAS_ROWS) if whole else select(Case)
+    row = (
+        db().execute(scope_cases(query, current_user()).where(Case.reference == reference)).first()
+    )
+    if row is None:
         raise NotFound(f"There is no case {reference} that you can see.")
+    case = row[0]
+    if whole:
+        state = inspect(case)
+        for name, has_rows in zip(_COLLECTIONS, row[1:], strict=True):
+            if not has_rows and name in state.unloaded and name in state.mapper.relationships:
+                set_committed_value(case, name, [])
+    seen[reference] = case
+    return case
+
+
+def just_created(case: Case) -> Case:
+    """A case inserted in this request has no rows in any of its collections yet (no
+    deadline, decision, representation...): mark them empty, so its response is built
+    from what was written rather than read back."""
+    state = inspect(case)
+    for relationship in state.mapper.relationships:
+        if relationship.uselist and relationship.key in state.unloaded:
+            set_committed_value(case, relationship.key, [])
     return case
 
 
@@ -111,7 +170,7 @@ def expected_version() -> int | None:
 
 
 def case_response(case: Case, status: int = 200) -> Response:
-    schema = registry.OUTPUT[case.kind]()
+    schema = registry.one(registry.OUTPUT[case.kind])
     response = Response(
         schema.dumps(case_view.detail(case, current_user(), today(), law())),
         status=status,
@@ -200,8 +259,9 @@ class Cases(MethodView):
         kind = data.get("kind") if isinstance(data, dict) else None
         if kind not in registry.CREATE:
             raise Invalid({"kind": [f"Choose one of: {', '.join(registry.CREATE)}."]})
-        payload = load(registry.CREATE[kind](), data)
+        payload = load(registry.one(registry.CREATE[kind]), data)
         case = commands.create_case(db(), kind, payload, Actor.of(user), today=today())
+        just_created(case)
         commit()
         return case_response(case, 201)
 
@@ -224,12 +284,12 @@ class CaseResource(MethodView):
     )
     def get(self, reference: str):
         """A case, with its deadlines explained and the actions open to you now."""
-        case = load_case(reference)
         if "as_of" not in request.args:
-            return case_response(case)
-        day = load(AsOfQuery(), {"as_of": request.args.get("as_of")})["as_of"]
+            return case_response(load_case(reference, whole=True))
+        case = load_case(reference)
+        day = load(registry.one(AsOfQuery), {"as_of": request.args.get("as_of")})["as_of"]
         return Response(
-            CaseAsOfSchema().dumps(as_of.view(db(), case, day, current_user())),
+            registry.one(CaseAsOfSchema).dumps(as_of.view(db(), case, day, current_user())),
             mimetype="application/json",
         )
 
@@ -257,7 +317,7 @@ class CaseResource(MethodView):
             current_user(), "community_body_id", None
         ):
             raise Forbidden("Only the body's own members can edit its draft.")
-        payload = load(registry.UPDATE[case.kind](), json_body(), partial=True)
+        payload = load(registry.one(registry.UPDATE[case.kind]), json_body(), partial=True)
         commands.update_draft(
             db(), case, payload, Actor.of(current_user()), expected_version=expected_version()
         )
@@ -299,7 +359,7 @@ def act(reference: str, action: str):
     # Who may act is settled before the payload is read: the same 403 whatever was sent.
     if not may_take(kind_of(case).workflow, action, case.state, party):
         raise Forbidden(f"'{action}' is not an action you can take on this case.")
-    schema = schemas[action]()
+    schema = registry.one(schemas[action])
     payload = fill_today(schema, load(schema, json_body()), today())
     commands.perform(
         db(),
@@ -327,8 +387,10 @@ def events(args, reference: str):
     from casework import event_view
 
     case = load_case(reference)
+    page, size = args["page"], args["page_size"]
+    # The timeline is a plain list with no total, so it pays for no count.
     query = select(Event).where(Event.case_id == case.id).order_by(Event.id)
-    rows = paginate(db(), query, args["page"], args["page_size"])["items"]
+    rows = db().scalars(query.limit(size).offset((page - 1) * size))
     return event_view.visible_events(rows, event_view.reader_for(current_user(), case), case)
 
 
