@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from casework.eventlog import Actor, record
@@ -89,3 +91,12 @@ def sync(
     case.next_due_date = min(
         (r.due_date for r in case.deadlines if r.status == "open"), default=None
     )
+    case.next_duty_due_date = min(
+        (r.due_date for r in case.deadlines if r.status == "open" and r.duty), default=None
+    )
+
+
+def overdue(day: dt.date):
+    """A statutory duty on the case is open and past its date: from the stored earliest
+    open duty (kept by `sync` above), so no deadline row is read."""
+    return and_(Case.next_duty_due_date.is_not(None), Case.next_duty_due_date < day)

@@ -11,7 +11,7 @@ from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
-from sqlalchemy import and_, exists, inspect, select
+from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import joinedload, with_polymorphic
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -20,6 +20,7 @@ from casework.access import may_make_requests, may_take, party_for, scope_cases,
 from casework.api import json_body, load
 from casework.api.pagination import paginate
 from casework.context import commit, current_user, db, law, today
+from casework.deadline_rows import overdue as overdue_on
 from casework.errors import Forbidden, Invalid, NotFound
 from casework.eventlog import Actor
 from casework.kinds import KINDS, kind_of
@@ -181,17 +182,6 @@ def case_response(case: Case, status: int = 200) -> Response:
     return response
 
 
-def _overdue(day):
-    return exists().where(
-        and_(
-            DeadlineRow.case_id == Case.id,
-            DeadlineRow.status == "open",
-            DeadlineRow.duty.is_(True),
-            DeadlineRow.due_date < day,
-        )
-    )
-
-
 @blp.route("")
 class Cases(MethodView):
     @blp.doc(security=SECURED)
@@ -200,7 +190,7 @@ class Cases(MethodView):
     def get(self, args):
         """The cases you can see: an officer's queue, or a body's own requests."""
         day = today()
-        overdue = _overdue(day)
+        overdue = overdue_on(day)
         query = scope_cases(select(Case, overdue.label("overdue")), current_user()).options(
             joinedload(Case.assigned_to)
         )
@@ -220,7 +210,7 @@ class Cases(MethodView):
             else:
                 query = query.join(User, User.id == Case.assigned_to_id).where(User.email == who)
         order = {
-            "next_due_date": (Case.next_due_date.is_(None), Case.next_due_date, Case.id),
+            "next_due_date": (Case.next_due_date.asc().nulls_last(), Case.id),
             "-submitted_at": (Case.submitted_at.desc(), Case.id),
             "reference": (Case.reference,),
         }[args["sort"]]

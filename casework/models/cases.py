@@ -30,7 +30,9 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_authority_state", "authority_id", "state"),
-        Index("ix_cases_authority_next_due", "authority_id", "next_due_date"),
+        # The queue: an authority's cases by their next deadline, read in order and stopped
+        # after a page (PostgreSQL sorts NULLs last, as the queue wants).
+        Index("ix_cases_authority_next_due", "authority_id", "next_due_date", "id"),
         Index("ix_cases_body_created", "community_body_id", "created_at"),
     )
 
@@ -57,6 +59,9 @@ class Case(Base):
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     next_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The earliest open statutory duty's due date: a case is overdue when it has passed,
+    # so the queue tests a column, not every deadline row (casework.deadline_rows.overdue).
+    next_duty_due_date: Mapped[dt.date | None] = mapped_column(Date)
 
     authority: Mapped[Authority] = relationship(lazy="joined")
     community_body: Mapped[CommunityBody] = relationship(lazy="joined")

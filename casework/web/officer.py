@@ -13,7 +13,7 @@ import io
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, request, stream_with_context, url_for
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,13 +22,13 @@ from casework.access import Role, scope_cases
 from casework.api.pagination import paginate
 from casework.assignment import colleagues
 from casework.context import db, law, today
+from casework.deadline_rows import overdue as overdue_on
 from casework.kinds import KINDS, kind_of
 from casework.models import (
     AssetTransferRequest,
     Authority,
     Case,
     CommunityBody,
-    DeadlineRow,
     ParticipationRequest,
     User,
 )
@@ -51,18 +51,6 @@ def soon_horizon(day: dt.date) -> dt.date:
     return working_days_beginning_with(
         day + dt.timedelta(days=1), SOON_WORKING_DAYS, SCOTTISH_BANK_HOLIDAYS
     ).due
-
-
-def overdue_clause(day: dt.date):
-    """A statutory duty on the case is open and past its date."""
-    return exists().where(
-        and_(
-            DeadlineRow.case_id == Case.id,
-            DeadlineRow.status == "open",
-            DeadlineRow.duty.is_(True),
-            DeadlineRow.due_date < day,
-        )
-    )
 
 
 def _states() -> list[tuple[str, str]]:
@@ -124,7 +112,7 @@ def _search_clause(words: str):
 def _filtered(args, day: dt.date):
     """The queue's query for these filters, before it is ordered and paged."""
     horizon = soon_horizon(day)
-    overdue = overdue_clause(day)
+    overdue = overdue_on(day)
     query = scope_cases(select(Case, overdue.label("overdue")), g.user).options(
         joinedload(Case.assigned_to), selectinload(Case.deadlines)
     )
@@ -270,7 +258,7 @@ def summary(day: dt.date, horizon: dt.date) -> dict:
         Case.submitted_at.is_not(None),
         Case.closed_on.is_(None),
     )
-    overdue = overdue_clause(day)
+    overdue = overdue_on(day)
     counts = session.execute(
         select(
             func.count(),
