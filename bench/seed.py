@@ -427,7 +427,7 @@ class World:
             "register_records",
             "event_id, case_id, reference, kind, document, title, request_title, "
             "authority_code, authority_name, body_name, outcome, issued_on, citation, text, "
-            "published_at",
+            "published_at, search_text",
         )
         self.authorities: list[tuple[int, str, str]] = []
         self.bodies: list[tuple[int, str]] = []
@@ -590,6 +590,7 @@ class World:
             citation,
             text,
             published,
+            case["search_text"],
         )
         self.records += 1
 
@@ -647,6 +648,8 @@ class World:
             "code": code,
             "authority_name": auth_name,
             "body_name": body_name,
+            # What the publication actor writes for search: the land's name and address.
+            "search_text": "" if land is None else f"{land[1]} {land[2]}",
         }
         head = [audit.GENESIS]
         created = self.at(received - dt.timedelta(days=rng.randrange(1, 20)))

@@ -187,9 +187,9 @@ def report_reference(report: AnnualReport) -> str:
     return f"{report.authority.code}-{KINDS[report.kind].prefix}-{first.year}-{last.year % 100:02d}"
 
 
-def _latest_only(q: Select) -> Select:
-    """Leave out each report's earlier versions: a record of a report is listed only while
-    no later version of that report is on the register."""
+def _not_superseded():
+    """A record not of a report, or of a report no later version of which is on the
+    register. Built once: it depends on nothing in the request."""
     mine, later, later_report = (
         aliased(AnnualReport),
         aliased(RegisterRecord),
@@ -205,9 +205,20 @@ def _latest_only(q: Select) -> Select:
         )
         .correlate(RegisterRecord, mine)
     )
-    return q.outerjoin(mine, mine.id == RegisterRecord.report_id).where(
-        or_(RegisterRecord.report_id.is_(None), ~newer)
+    return (
+        mine,
+        mine.id == RegisterRecord.report_id,
+        or_(RegisterRecord.report_id.is_(None), ~newer),
     )
+
+
+_REPORT, _REPORT_JOIN, _NOT_SUPERSEDED = _not_superseded()
+
+
+def _latest_only(q: Select) -> Select:
+    """Leave out each report's earlier versions: a record of a report is listed only while
+    no later version of that report is on the register."""
+    return q.outerjoin(_REPORT, _REPORT_JOIN).where(_NOT_SUPERSEDED)
 
 
 def permalink(base_url: str, record: RegisterRecord) -> str:
