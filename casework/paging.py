@@ -205,11 +205,14 @@ def fetch(
     size: int,
     cursor: Cursor | None = None,
     page: int = 1,
+    whole: bool = False,
 ) -> Page:
-    """One page of `query`'s key columns (each labelled with its key's name): from
+    """One page of `query`'s key columns (each labelled with its key's name), or with
+    `whole` its own columns with the keys after them (for a key of one direction): from
     `cursor`, or (the old way, kept for links made before cursors) at page number `page`
     by OFFSET, whose cost grows with the page number."""
-    stmt = query.with_only_columns(*(k.column.label(k.name) for k in keys))
+    labelled = [k.column.label(k.name) for k in keys]
+    stmt = query.add_columns(*labelled) if whole else query.with_only_columns(*labelled)
     if cursor is None and page > 1:
         stmt = stmt.order_by(*(k.order() for k in keys)).limit(size + 1).offset((page - 1) * size)
     else:

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from casework import as_of, case_view, commands
 from casework.access import may_make_requests, may_take, party_for, scope_cases, scope_notices
 from casework.api import json_body, load
-from casework.api.pagination import paginate
+from casework.api.pagination import CursorPageSchema, by_id, paginate
 from casework.context import commit, current_user, db, law, today
 from casework.deadline_rows import overdue as overdue_on
 from casework.errors import Forbidden, Invalid, NotFound
@@ -49,7 +49,6 @@ from casework.schemas.common import (
     EventSchema,
     NoticeSchema,
     NoticeSummarySchema,
-    PageSchema,
     fill_today,
 )
 
@@ -369,29 +368,32 @@ def act(reference: str, action: str):
 @blp.route("/<reference>/events")
 @blp.doc(security=SECURED)
 @case_first
-@blp.arguments(PageSchema, location="query")
+@blp.arguments(CursorPageSchema, location="query")
 @blp.response(200, EventSchema(many=True))
 def events(args, reference: str):
     """The case's timeline, oldest first, as the caller may see it: a community body does
-    not see the addresses notices went to, nor anyone's contact details."""
+    not see the addresses notices went to, nor anyone's contact details. Paged by cursor:
+    the `Link` header names the next and previous pages."""
     from casework import event_view
 
     case = load_case(reference)
-    page, size = args["page"], args["page_size"]
     # The timeline is a plain list with no total, so it pays for no count.
-    query = select(Event).where(Event.case_id == case.id).order_by(Event.id)
-    rows = db().scalars(query.limit(size).offset((page - 1) * size))
-    return event_view.visible_events(rows, event_view.reader_for(current_user(), case), case)
+    query = select(Event).where(Event.case_id == case.id)
+    rows, links = by_id(db(), query, Event.id, args)
+    reader = event_view.reader_for(current_user(), case)
+    return event_view.visible_events(rows, reader, case), links
 
 
 @blp.route("/<reference>/notices")
 @blp.doc(security=SECURED)
+@case_first
+@blp.arguments(CursorPageSchema, location="query")
 @blp.response(200, NoticeSummarySchema(many=True))
-def notices(reference: str):
-    """The notices issued on the case."""
+def notices(args, reference: str):
+    """The notices issued on the case, oldest first; paged by cursor like the timeline."""
     case = load_case(reference)
-    query = select(Notice).where(Notice.case_id == case.id).order_by(Notice.id)
-    return db().scalars(scope_notices(query, current_user(), case))
+    query = scope_notices(select(Notice).where(Notice.case_id == case.id), current_user(), case)
+    return by_id(db(), query, Notice.id, args)
 
 
 @blp.route("/<reference>/notices/<int:notice_id>")

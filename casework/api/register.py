@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from flask import Blueprint as FlaskBlueprint
@@ -14,6 +13,7 @@ from sqlalchemy import literal_column
 
 from casework import paging, register
 from casework.api import load
+from casework.api.pagination import address
 from casework.context import read_db, services
 from casework.errors import NotFound
 from casework.models import RegisterRecord
@@ -159,16 +159,6 @@ class RegisterPage(Schema):
     prev = fields.String(
         allow_none=True, metadata={"description": "the previous page's address, or null"}
     )
-
-
-def address(cursor: str | None) -> str | None:
-    """This listing's address with the same filters, at `cursor` (the page number left
-    out: links are cursors)."""
-    if cursor is None:
-        return None
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "cursor")]
-    query = urlencode([*kept, ("cursor", cursor)])
-    return f"{services().settings.base_url}{request.path}?{query}"
 
 
 def listing(args: dict[str, Any], documents: tuple[str, ...] | None) -> dict[str, Any]:
