@@ -10,11 +10,14 @@ It prints, and writes to bench/results/pipeline.json:
 1. Throughput. N participation requests are refused in one transaction; the commit
    nudges the relay, which sends one dramatiq message per (event, subscriber): the
    decision notice goes to `register` and to `email`. The clock runs from the commit
-   to the last outbox row done. The baseline is bare dramatiq on the same Redis with
-   the same worker processes and threads: the same number of messages sent to a no-op
-   actor (bench/bare_worker.py), measured before and after the pipeline. The ratio
-   is pipeline events/s over baseline events/s, where a baseline event is the same
-   number of messages a decision needs.
+   to the last outbox row done. The baseline is bare dramatiq doing the same work, on
+   the same Redis with the same number of worker processes and threads
+   (bench/bare_worker.py): for each of N other decisions (refused the same way, their
+   outbox rows marked done so the service leaves them alone) one message writes the
+   register record with plain SQL and one sends the same email to the same SMTP server.
+   It runs just before and just after the pipeline, over the same decisions (their
+   records deleted in between); both sides' workers run throughout, each idle while
+   the other is measured. The ratio is pipeline events/s over bare events/s.
 2. Latency, decision commit to register record: decisions made one at a time, as an
    officer would, paced at --rate a second, each committed and nudged on its own. The
    commit time is taken in this process; the register record's `published_at` in the
@@ -48,7 +51,7 @@ import bare_worker  # bench/ is on sys.path when this file is run as a script
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import create_engine, delete, func, make_url, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from casework.clock import Clock
@@ -57,7 +60,7 @@ from casework.config import Settings
 from casework.eventlog import Actor
 from casework.migrate import upgrade
 from casework.models import Case, Notice, RegisterRecord, User
-from notifications import outbox, runtime
+from notifications import outbox, processes, runtime
 from notifications.models import EmailRecord, EventOutbox
 from tests.world import seed_fife, seed_validated  # the world the tests use, shared
 from workflows import participation as pr
@@ -147,6 +150,15 @@ def proc_status(pid: int, key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     raise KeyError(key)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used (utime + stime in /proc/<pid>/stat)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 @dataclass
@@ -261,45 +273,66 @@ def pending(sessions: sessionmaker[Session]) -> int:
 # -- measurements -----------------------------------------------------------------------
 
 
-def measure_bare(broker: RedisBroker, actor: dramatiq.Actor, messages: int, key: str) -> float:
-    """Seconds to send `messages` no-op messages and have the bare workers process them."""
+def bare_events(sessions: sessionmaker[Session], law: Law, ids: list[int], today) -> list[int]:
+    """Refuse the bare side's cases in one transaction, with their outbox rows marked done
+    before the commit, so the service never sees them: the decision notices are the bare
+    actors' to publish and email. Returns the decision events."""
+    with sessions() as s:
+        seen = s.scalar(select(func.max(EventOutbox.event_id)))
+        for case_id in ids:
+            refuse(s, law, case_id, today)
+        s.flush()
+        s.execute(
+            update(EventOutbox)
+            .where(EventOutbox.event_id > seen)
+            .values(done_at=EventOutbox.created_at)
+        )
+        s.commit()
+        return list(
+            s.scalars(
+                select(Notice.event_id).where(
+                    Notice.case_id.in_(ids), Notice.kind == "decision_notice"
+                )
+            )
+        )
+
+
+def unpublish(sessions: sessionmaker[Session], events: list[int]) -> None:
+    """Remove the bare side's register records, so the next run writes them afresh."""
+    with sessions() as s:
+        s.execute(delete(RegisterRecord).where(RegisterRecord.event_id.in_(events)))
+        s.commit()
+
+
+def measure_bare(
+    sessions: sessionmaker[Session],
+    broker: RedisBroker,
+    actors: tuple[dramatiq.Actor, dramatiq.Actor],
+    events: list[int],
+    key: str,
+) -> float:
+    """Seconds to send one publish and one email message per event and have the bare
+    workers do them all."""
+    unpublish(sessions, events)
     client = broker.client
     client.set(key, 0)
+    publish, email = actors
+    messages = len(events) * MESSAGES_PER_DECISION
     start = time.perf_counter()
-    for _ in range(messages):
-        actor.send(key)
+    for event_id in events:
+        publish.send(event_id, key)
+        email.send(event_id, key)
     wait_for(lambda: int(client.get(key) or 0) >= messages, 300, "the bare workers", 0.002)
-    return time.perf_counter() - start
-
-
-def bare_run(
-    opts: Options, procs: Processes, namespace: str, messages: int
-) -> tuple[float, list[int]]:
-    """Bare worker processes up, warmed, timed once, then stopped; (seconds, VmHWM kB each)."""
-    broker = RedisBroker(url=opts.redis_url, namespace=namespace)
-    actor = bare_worker.declare(broker)
-    workers = [
-        procs.spawn(
-            "bare-worker",
-            sys.executable,
-            str(HERE / "bare_worker.py"),
-            "--redis-url",
-            opts.redis_url,
-            "--namespace",
-            namespace,
-            "--threads",
-            str(opts.threads),
+    seconds = time.perf_counter() - start
+    with sessions() as s:
+        written = s.scalar(
+            select(func.count())
+            .select_from(RegisterRecord)
+            .where(RegisterRecord.event_id.in_(events))
         )
-        for _ in range(opts.workers)
-    ]
-    try:
-        measure_bare(broker, actor, min(messages, 200), f"{namespace}:bare-warmup")
-        seconds = measure_bare(broker, actor, messages, f"{namespace}:bare-count")
-        peaks = [proc_status(w.pid, "VmHWM") for w in workers]
-    finally:
-        procs.stop(workers)
-        broker.close()
-    return seconds, peaks
+    if written != len(events):
+        raise AssertionError(f"bare: expected {len(events)} register records, found {written}")
+    return seconds
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
@@ -381,9 +414,6 @@ def run(opts: Options) -> dict[str, Any]:
     before, code = machine_state(), code_state()
     with environment(opts) as (procs, env, namespace):
         messages = opts.events * MESSAGES_PER_DECISION
-        print(f"bare dramatiq: {messages} no-op messages ...", flush=True)
-        bare_before, bare_peaks = bare_run(opts, procs, namespace, messages)
-
         # The bench plays the web process: as notifications.extension.install does for the
         # app, every commit writes its outbox rows and nudges the relay. (No Flask app: the
         # web layer is not what is measured, and other engineers are changing it.)
@@ -391,11 +421,14 @@ def run(opts: Options) -> dict[str, Any]:
         rt = runtime.configure(Settings.from_env(env))
         sessions, law, today = rt.sessions, rt.law, Clock().today()
         seed_world(sessions)
-        total = opts.events + opts.latency_events
+        total = 2 * opts.events + opts.latency_events
         print(f"seeding {total} validated participation requests ...", flush=True)
         ids = [c.id for c in seed_validated(sessions, law, total, today)]
-        batch, paced = ids[: opts.events], ids[opts.events :]
+        batch = ids[: opts.events]
+        theirs = ids[opts.events : 2 * opts.events]
+        paced = ids[2 * opts.events :]
 
+        # Both sides' workers run throughout, each idle while the other is measured.
         workers = [
             procs.spawn(
                 "worker",
@@ -408,15 +441,53 @@ def run(opts: Options) -> dict[str, Any]:
             )
             for _ in range(opts.workers)
         ]
+        bare_broker = RedisBroker(url=opts.redis_url, namespace=namespace)
+        bare_actors = bare_worker.declare(bare_broker)
+        bare_workers = [
+            procs.spawn(
+                "bare-worker",
+                sys.executable,
+                str(HERE / "bare_worker.py"),
+                "--redis-url",
+                opts.redis_url,
+                "--namespace",
+                namespace,
+                "--database-url",
+                opts.database_url,
+                "--smtp-url",
+                env["SMTP_URL"],
+                "--base-url",
+                rt.settings.base_url,
+                "--mail-from",
+                rt.settings.mail_from,
+                "--threads",
+                str(opts.threads),
+                "--worker-timeout",
+                str(processes.WORKER_TIMEOUT_MS),
+            )
+            for _ in range(opts.workers)
+        ]
         # Warm-up: the seeding's acknowledgements go through the same relay and actors.
         print(f"warm-up: {total} acknowledgements emailed through the pipeline ...", flush=True)
         wait_for(lambda: pending(sessions) == 0, 60 + total, "the warm-up", 0.2)
+
+        print(f"bare dramatiq: {opts.events} decisions published and emailed ...", flush=True)
+        bare_ids = bare_events(sessions, law, theirs, today)
+        if len(bare_ids) != opts.events:
+            raise AssertionError(f"expected {opts.events} decision notices for the bare side")
+        measure_bare(sessions, bare_broker, bare_actors, bare_ids[:50], f"{namespace}:bare-warmup")
+        bare_cpu = cpu_seconds([w.pid for w in bare_workers])
+        bare_before = measure_bare(
+            sessions, bare_broker, bare_actors, bare_ids, f"{namespace}:bare-1"
+        )
+        bare_cpu = cpu_seconds([w.pid for w in bare_workers]) - bare_cpu
 
         print(f"pipeline: {opts.events} decisions in one commit ...", flush=True)
         with sessions() as s:
             seen = s.scalar(select(func.max(EventOutbox.event_id)))
             for case_id in batch:
                 refuse(s, law, case_id, today)
+            worker_cpu = cpu_seconds([w.pid for w in workers])
             s.commit()  # the outbox rows are written with the decisions; the commit nudges
             committed = time.time()
         with sessions() as s:  # done or not: the worker is already at them
@@ -436,6 +507,12 @@ def run(opts: Options) -> dict[str, Any]:
         if records != opts.events:
             raise AssertionError(f"expected {opts.events} register records, found {records}")
         pipeline_seconds = last_done.timestamp() - committed
+        worker_cpu = cpu_seconds([w.pid for w in workers]) - worker_cpu
+
+        print(f"bare dramatiq again: {opts.events} decisions ...", flush=True)
+        bare_after = measure_bare(
+            sessions, bare_broker, bare_actors, bare_ids, f"{namespace}:bare-2"
+        )
 
         print(
             f"latency: {opts.latency_events} decisions, one at a time, {opts.rate:g}/s ...",
@@ -455,6 +532,7 @@ def run(opts: Options) -> dict[str, Any]:
         offered = len(paced) / (time.monotonic() - start)
         wait_for(lambda: pending(sessions) == 0, 60 + opts.latency_events, "the latency run", 0.05)
         peaks = [proc_status(w.pid, "VmHWM") for w in workers]
+        bare_peaks = [proc_status(w.pid, "VmHWM") for w in bare_workers]
         rss = [proc_status(w.pid, "VmRSS") for w in workers]
         with sessions() as s:
             published = s.execute(
@@ -488,8 +566,8 @@ def run(opts: Options) -> dict[str, Any]:
             for log in procs.folder.glob("worker-*.log")
         )
 
-        print(f"bare dramatiq again: {messages} no-op messages ...", flush=True)
-        bare_after, bare_peaks_after = bare_run(opts, procs, namespace, messages)
+        procs.stop(bare_workers)
+        bare_broker.close()
 
     bare_seconds = (bare_before + bare_after) / 2
     return {
@@ -502,6 +580,7 @@ def run(opts: Options) -> dict[str, Any]:
             "rate": opts.rate,
             "messages_per_event": MESSAGES_PER_DECISION,
             "email": "SMTP to aiosmtpd Sink on loopback",
+            "bare": "dramatiq actors: register record by plain SQL, same email, same SMTP",
         },
         "code": code,
         "machine": {
@@ -520,6 +599,10 @@ def run(opts: Options) -> dict[str, Any]:
             "bare_events_per_second": opts.events / bare_seconds,
             "bare_messages_per_second": messages / bare_seconds,
             "ratio": bare_seconds / pipeline_seconds,
+            # CPU the worker processes used for the batch (the pipeline's includes its idle
+            # polling until the last row was seen done): near the wall time, a GIL-bound worker.
+            "pipeline_worker_cpu_seconds": worker_cpu,
+            "bare_worker_cpu_seconds_before": bare_cpu,
         },
         "latency_ms": {
             "register": quantiles(register_ms),
@@ -532,7 +615,7 @@ def run(opts: Options) -> dict[str, Any]:
         "memory_kib": {
             "worker_peak": peaks,
             "worker_rss_at_end": rss,
-            "bare_worker_peak": bare_peaks + bare_peaks_after,
+            "bare_worker_peak": bare_peaks,
         },
         "worker_log_warnings": warnings,
     }
@@ -554,11 +637,13 @@ def report(r: dict[str, Any]) -> str:
             f"  pipeline (relay -> actor -> register + SMTP): "
             f"{t['pipeline_events_per_second']:8.1f} events/s  "
             f"({t['pipeline_messages_per_second']:.0f} msg/s, {t['pipeline_seconds']:.2f} s)",
-            f"  bare dramatiq no-op, same Redis and threads:  "
+            f"  bare dramatiq, same work, Redis and threads:  "
             f"{t['bare_events_per_second']:8.1f} events/s  "
             f"({t['bare_messages_per_second']:.0f} msg/s; {t['bare_seconds_before']:.2f} s before, "
             f"{t['bare_seconds_after']:.2f} s after)",
-            f"  ratio pipeline / bare: {t['ratio']:.3f}",
+            f"  ratio pipeline / bare: {t['ratio']:.3f}   (worker CPU for the batch: pipeline "
+            f"{t['pipeline_worker_cpu_seconds']:.2f} s, bare "
+            f"{t['bare_worker_cpu_seconds_before']:.2f} s)",
             f"Latency, decision commit -> register record ({c['latency_events']} decisions "
             f"one at a time at {lat['offered_rate']:.1f}/s):",
             f"  median {reg['p50']:.0f} ms, p95 {reg['p95']:.0f} ms, max {reg['max']:.0f} ms"

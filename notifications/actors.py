@@ -21,13 +21,22 @@ def _route(subscriber: str) -> dramatiq.Actor:
 
 @dramatiq.actor(queue_name="outbox", max_retries=3)
 def relay_outbox() -> None:
-    """Send every pending outbox row as one message per (event, subscriber)."""
+    """Send every pending outbox row as one message per (event, subscriber), a batch at a
+    time in one round trip to the broker."""
+    from notifications.broker import enqueue_many
     from notifications.relay import relay
     from notifications.runtime import current
 
     rt = current()
+
+    def send_many(keys: list[tuple[int, str]]) -> None:
+        enqueue_many(rt.broker, [_route(sub).message(event_id, sub) for event_id, sub in keys])
+
     sent = relay(
-        rt.sessions, lambda event_id, sub: _route(sub).send(event_id, sub), rt.redispatch_after
+        rt.sessions,
+        lambda event_id, sub: _route(sub).send(event_id, sub),
+        rt.redispatch_after,
+        send_many=send_many,
     )
     log.debug("relay sent %s message(s)", sent)
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import traceback
+from uuid import uuid4
 
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import current_millis
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -93,6 +95,57 @@ def use_broker(broker: dramatiq.Broker) -> dramatiq.Broker:
     for queue in QUEUES:
         broker.declare_queue(queue)
     return broker
+
+
+def enqueue_many(broker: dramatiq.Broker, messages: list[dramatiq.Message]) -> None:
+    """Send messages together. On Redis they go in one pipeline, a round trip for the whole
+    batch, each exactly as `RedisBroker.enqueue` sends one (its dispatch script, a Redis
+    message id of its own, the enqueue hooks of the middleware); on any other broker, or a
+    dramatiq whose Redis broker no longer looks like this, one by one."""
+    if not (isinstance(broker, RedisBroker) and len(messages) > 1 and _pipelines(broker)):
+        for message in messages:
+            broker.enqueue(message)
+        return
+    dispatch, pipe = broker.scripts["dispatch"], broker.client.pipeline(transaction=False)
+    sent = []
+    for message in messages:
+        message = message.copy(options={"redis_message_id": str(uuid4())})
+        broker.emit_before("enqueue", message, None)
+        dispatch(
+            keys=[broker.namespace],
+            args=[
+                "enqueue",
+                current_millis(),
+                message.queue_name,
+                broker.broker_id,
+                broker.heartbeat_timeout,
+                broker.dead_message_ttl,
+                broker._should_do_maintenance("enqueue"),
+                broker._max_unpack_size(),
+                message.options["redis_message_id"],
+                message.encode(),
+            ],
+            client=pipe,
+        )
+        sent.append(message)
+    pipe.execute()
+    for message in sent:
+        broker.emit_after("enqueue", message, None)
+
+
+def _pipelines(broker: RedisBroker) -> bool:
+    """What `enqueue_many` uses of the Redis broker's insides (dramatiq 2.x) is there."""
+    return all(
+        hasattr(broker, name)
+        for name in (
+            "scripts",
+            "broker_id",
+            "heartbeat_timeout",
+            "dead_message_ttl",
+            "_should_do_maintenance",
+            "_max_unpack_size",
+        )
+    )
 
 
 def queue_depths(broker: dramatiq.Broker) -> dict[str, int]:

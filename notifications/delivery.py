@@ -33,36 +33,39 @@ log = logging.getLogger(__name__)
 MAIL = Actor.system("mail")
 
 
+# session.info key: the outbox row `consume` holds locked, so the email it leads to need not
+# lock it again for its first recipient, and can mark it done in that recipient's commit.
+HELD = "notifications.outbox_row_held"
+
+
 def consume(event_id: int, subscriber: str) -> str:
     rt = current()
     if subscriber.startswith("webhook:"):
         # A webhook holds no lock or transaction across its HTTP request: see webhooks.consume.
         return webhooks.consume(rt, event_id, subscriber)
     with rt.sessions() as session:
-        row = session.scalar(
-            select(EventOutbox)
+        found = session.execute(  # the row locked, and its event, in one round trip
+            select(EventOutbox, Event)
+            .join(Event, Event.id == EventOutbox.event_id)
             .where(EventOutbox.event_id == event_id, EventOutbox.subscriber == subscriber)
-            .with_for_update()
-        )
-        if row is None:
+            .with_for_update(of=EventOutbox)
+        ).first()
+        if found is None:
             return "unknown"
+        row, event = found
         if row.done_at is not None:
             return "already done"
-        event = session.get(Event, event_id)
-
-        def finish() -> None:
-            row.done_at = now()
-            row.failed_at = None
-            session.commit()
-
         if subscriber == "email":
+            session.info[HELD] = row
             send_email(session, event, rt)
         elif subscriber == "register":
             publish.publish(session, event)
         else:
             raise ValueError(f"unknown subscriber {subscriber}")
-        if row.done_at is None:
-            finish()
+        if row.done_at is None:  # email marks it done with its last proof of service
+            row.done_at = now()
+            row.failed_at = None
+            session.commit()
         return "done"
 
 
@@ -104,15 +107,23 @@ def _deliver(
     Each recipient is sent to while this consumer holds the outbox row's lock, and is
     skipped if already served; the proof is committed the moment the server accepts, which
     releases the lock, so it is taken again for the next. A redelivery after a crash, or
-    a retry after one recipient's server refused, sends only to those not yet served."""
-    for recipient in sorted({t.strip().lower() for t in to if t and t.strip()}):
-        row = session.execute(
-            select(EventOutbox.done_at)
-            .where(EventOutbox.event_id == event.id, EventOutbox.subscriber == "email")
-            .with_for_update()
-        ).first()
-        if row is None or row.done_at is not None:  # another consumer finished it
-            return
+    a retry after one recipient's server refused, sends only to those not yet served.
+
+    Called from `consume`, which holds the row locked already: the first recipient needs
+    no second lock, and the last one's commit marks the row done with its proof."""
+    held = session.info.pop(HELD, None)
+    if held is not None and (held.event_id, held.subscriber) != (event.id, "email"):
+        held = None
+    recipients = sorted({t.strip().lower() for t in to if t and t.strip()})
+    for i, recipient in enumerate(recipients):
+        if not (i == 0 and held is not None):  # a commit since has released the lock
+            row = session.execute(
+                select(EventOutbox.done_at)
+                .where(EventOutbox.event_id == event.id, EventOutbox.subscriber == "email")
+                .with_for_update()
+            ).first()
+            if row is None or row.done_at is not None:  # another consumer finished it
+                return
         served = session.scalar(
             select(EmailRecord.id).where(
                 EmailRecord.event_id == event.id, EmailRecord.recipient == recipient
@@ -120,7 +131,8 @@ def _deliver(
         )
         if served is not None:
             continue
-        _send_one(session, rt, event, case, recipient, subject, template, context, notice)
+        last = held if i == len(recipients) - 1 else None
+        _send_one(session, rt, event, case, recipient, subject, template, context, notice, last)
 
 
 def _send_one(
@@ -133,7 +145,9 @@ def _send_one(
     template: str,
     context: dict,
     notice: Notice | None,
+    done: EventOutbox | None = None,
 ) -> None:
+    """One message; `done`, the outbox row to mark done in the same commit as its proof."""
     mid = mail.message_id(event.id, [recipient], rt.settings.base_url)
     message = mail.build(
         sender=rt.settings.mail_from,
@@ -152,6 +166,9 @@ def _send_one(
     )
 
     def accepted(at: dt.datetime) -> None:
+        if done is not None:  # every recipient served: one commit for the proof and the row
+            done.done_at = now()
+            done.failed_at = None
         session.add(
             EmailRecord(
                 event_id=event.id,
@@ -167,33 +184,39 @@ def _send_one(
         if case is None:  # an account email: the EmailRecord is its whole record
             session.commit()
             return
-        record(
-            session,
-            case,
-            "notice.served" if notice else "email.sent",
-            MAIL,
-            {
-                "event_id": event.id,
-                "notice_id": notice.id if notice else None,
-                "kind": notice.kind if notice else event.type,
-                "recipient": notice.recipient if notice else event.payload.get("to"),
-                "to": recipient,
-                "subject": subject,
-                "message_id": mid,
-                "accepted_at": at.isoformat(),
-                "transport": rt.transport.name,
-            },
-        )
+        # The chain's queries need none of this unflushed: the commit flushes it all at once.
+        with session.no_autoflush:
+            record(
+                session,
+                case,
+                "notice.served" if notice else "email.sent",
+                MAIL,
+                {
+                    "event_id": event.id,
+                    "notice_id": notice.id if notice else None,
+                    "kind": notice.kind if notice else event.type,
+                    "recipient": notice.recipient if notice else event.payload.get("to"),
+                    "to": recipient,
+                    "subject": subject,
+                    "message_id": mid,
+                    "accepted_at": at.isoformat(),
+                    "transport": rt.transport.name,
+                },
+            )
         session.commit()
 
     rt.transport.send(message, accepted)
 
 
 def _send_notice(session: Session, event: Event, rt: Runtime) -> None:
-    notice = session.scalar(select(Notice).where(Notice.event_id == event.id))
-    if notice is None or not notice.recipient_email:
+    found = session.execute(  # the notice and its case (with authority and body) at once
+        select(Notice, Case)
+        .join(Case, Case.id == Notice.case_id)
+        .where(Notice.event_id == event.id)
+    ).first()
+    if found is None or not found[0].recipient_email:
         return
-    case = session.get(Case, notice.case_id)
+    notice, case = found
     _deliver(
         session,
         rt,

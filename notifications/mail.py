@@ -9,6 +9,8 @@ import hashlib
 import re
 import smtplib
 import ssl
+import threading
+import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -39,7 +41,15 @@ class Transport(Protocol):
 
 
 class SmtpTransport:
+    """Each thread keeps its connection open between messages (opening one, with its
+    greeting, EHLO, STARTTLS and login, costs more than sending a message), for at most
+    `per_connection` messages. One idle for `idle_check` seconds is checked with a NOOP
+    first, and a new one opened if the server has closed it. After any error the
+    connection is dropped, so the retry starts on a fresh one."""
+
     name = "smtp"
+    per_connection = 100  # many servers refuse more than about this many in one session
+    idle_check = 5.0
 
     def __init__(self, url: str):
         parts = urlparse(url)
@@ -55,19 +65,70 @@ class SmtpTransport:
         cafile = query.get("cafile", [None])[0]
         self.context = ssl.create_default_context(cafile=cafile)
         self.timeout = float(query.get("timeout", ["20"])[0])
+        self._local = threading.local()
 
-    def send(self, message: EmailMessage, accepted: Callable[[dt.datetime], None]) -> None:
+    def _open(self) -> smtplib.SMTP:
         cls = smtplib.SMTP_SSL if self.implicit_tls else smtplib.SMTP
         kwargs = {"context": self.context} if self.implicit_tls else {}
-        with cls(self.host, self.port, timeout=self.timeout, **kwargs) as smtp:
+        smtp = cls(self.host, self.port, timeout=self.timeout, **kwargs)
+        try:
             if self.starttls:
                 smtp.starttls(context=self.context)
             if self.user:
                 smtp.login(self.user, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _connection(self) -> smtplib.SMTP:
+        """This thread's open connection, or a new one."""
+        local = self._local
+        smtp = getattr(local, "smtp", None)
+        if smtp is not None and local.sent >= self.per_connection:
+            self.close()
+            smtp = None
+        if smtp is not None and time.monotonic() - local.used > self.idle_check:
+            try:
+                alive = smtp.noop()[0] == 250
+            except (smtplib.SMTPException, OSError):
+                alive = False
+            if not alive:
+                self._drop()
+                smtp = None
+        if smtp is None:
+            smtp = local.smtp = self._open()
+            local.sent = 0
+        return smtp
+
+    def _drop(self) -> None:
+        smtp = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            smtp.close()
+
+    def close(self) -> None:
+        """QUIT this thread's connection, if it has one."""
+        smtp = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def send(self, message: EmailMessage, accepted: Callable[[dt.datetime], None]) -> None:
+        smtp = self._connection()
+        try:
             smtp.send_message(message)
-            # Record it before QUIT: the shorter the gap between the server taking the
-            # message and our commit, the smaller the chance of sending it twice.
-            accepted(now())
+        except BaseException:
+            self._drop()
+            raise
+        self._local.sent += 1
+        self._local.used = time.monotonic()
+        # Record it at once: the shorter the gap between the server taking the message
+        # and our commit, the smaller the chance of sending it twice.
+        accepted(now())
 
 
 class FileTransport:

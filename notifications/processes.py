@@ -17,6 +17,8 @@ from notifications.actors import relay_outbox, sweep_deadlines
 
 log = logging.getLogger(__name__)
 EVERY_SECONDS = 60
+# The longest an idle worker thread waits between polls of its queue, in milliseconds.
+WORKER_TIMEOUT_MS = 100
 
 
 class _OwnWorkerMiddleware(logging.Filter):
@@ -40,10 +42,16 @@ def start_workers(
         broker.logger.addFilter(_OwnWorkerMiddleware())
     workers = [
         dramatiq.Worker(
-            broker, queues={"outbox", "default"}, worker_threads=threads, worker_timeout=100
+            broker,
+            queues={"outbox", "default"},
+            worker_threads=threads,
+            worker_timeout=WORKER_TIMEOUT_MS,
         ),
         dramatiq.Worker(
-            broker, queues={"webhooks"}, worker_threads=webhook_threads, worker_timeout=100
+            broker,
+            queues={"webhooks"},
+            worker_threads=webhook_threads,
+            worker_timeout=WORKER_TIMEOUT_MS,
         ),
     ]
     for w in workers:
