@@ -478,6 +478,29 @@ def representations():
     )
 
 
+@bp.get("/representations.ics")
+def representations_ics():
+    """The closing days of every request open for representations, as a calendar to
+    subscribe to (casework.calendar_feeds)."""
+    from casework.calendar_feeds import representations_calendar
+
+    open_requests = read_db().scalars(
+        open_query(today()).order_by(
+            AssetTransferRequest.representations_close, AssetTransferRequest.id
+        )
+    )
+    svc = services()
+    body = representations_calendar(
+        open_requests,
+        svc.settings.base_url,
+        law().rulebook.rule("atr.representations"),
+        svc.settings.reminder_offsets,
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="representations.ics"'
+    return response
+
+
 def _open_case(reference: str) -> AssetTransferRequest:
     case = db().scalar(open_query(today()).where(AssetTransferRequest.reference == reference))
     if case is None:
