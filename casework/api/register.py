@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from xml.sax.saxutils import escape
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, request
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate
 from sqlalchemy import literal_column
 
-from casework import paging, register
+from casework import atom, paging, register
 from casework.api import load
 from casework.api.pagination import address
 from casework.context import read_db, services
@@ -214,45 +213,30 @@ def decisions_atom():
     found = register.page(
         read_db(), args, documents=REGISTER_DOCUMENTS, size=FEED_SIZE, count=False
     )
-    records = found["items"]
-    updated = max((r.published_at for r in records), default=None)  # whatever the sort
-    parts = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<feed xmlns="http://www.w3.org/2005/Atom">',
-        "<title>Community empowerment decisions and annual reports</title>",
-        f"<id>{escape(base)}/register/decisions.atom</id>",
-        f'<link rel="self" href="{escape(request.url)}"/>',
-        f'<link rel="alternate" href="{escape(base)}/register"/>',
-        *(
-            f'<link rel="{rel}" href="{escape(href)}"/>'
-            for rel, href in (
-                ("next", address(found["next_cursor"])),
-                ("previous", address(found["prev_cursor"])),
-            )
-            if href
-        ),
-        f"<updated>{(updated.isoformat() if updated else '1970-01-01T00:00:00+00:00')}</updated>",
-        "<author><name>Community empowerment casework</name></author>",
-    ]
-    for r in records:
-        link = register.permalink(base, r)
+    entries = []
+    for r in found["items"]:
         summary = (
             f"{r.authority_name}: {r.title}. Published {r.issued_on.isoformat()}."
             if r.document == REPORT_DOCUMENT
             else f"{r.authority_name}: {r.title}. Outcome: {r.outcome or 'n/a'}. "
             f"Issued {r.issued_on.isoformat()}."
         )
-        parts += [
-            "<entry>",
-            f"<title>{escape(r.title)}</title>",
-            f"<id>{escape(link)}</id>",
-            f'<link rel="alternate" href="{escape(link)}"/>',
-            f"<updated>{r.published_at.isoformat()}</updated>",
-            f"<published>{r.published_at.isoformat()}</published>",
-            f'<category term="{escape(r.kind)}"/>',
-            f"<summary>{escape(summary)}</summary>",
-            f'<content type="text">{escape(r.text)}</content>',
-            "</entry>",
-        ]
-    parts.append("</feed>")
-    return Response("\n".join(parts) + "\n", mimetype="application/atom+xml")
+        entries.append(
+            atom.Entry(
+                r.title,
+                register.permalink(base, r),
+                r.published_at,
+                summary,
+                r.text,
+                r.kind,
+                r.published_at,
+            )
+        )
+    return atom.feed(
+        "Community empowerment decisions and annual reports",
+        f"{base}/register/decisions.atom",
+        request.url,
+        f"{base}/register",
+        entries,
+        (("next", address(found["next_cursor"])), ("previous", address(found["prev_cursor"]))),
+    )

@@ -4,6 +4,7 @@ representations, and the register of land. No account is needed for any of them.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import secrets
@@ -49,6 +50,7 @@ from casework.web.forms import Problem
 from casework.web.pages import KIND_LABELS, page
 from casework.web.security import client_ip
 from workflows import asset_transfer as atr
+from workflows.periods import in_words
 from workflows.rules import Party
 
 bp = Blueprint("public", __name__)
@@ -475,6 +477,47 @@ def representations():
         "Have your say on requests for land and buildings",
         requests=open_requests,
         transfer_types=atr.TRANSFER_TYPES,
+    )
+
+
+@bp.get("/representations.atom")
+def representations_atom():
+    """Every request open for representations, newest notice first, each with its closing
+    date, as an Atom feed; `authority=CODE` for one authority's."""
+    from casework import atom
+
+    query = open_query(today())
+    code = (request.args.get("authority") or "").strip().upper()
+    if code:
+        query = query.join(Authority, Authority.id == AssetTransferRequest.authority_id).where(
+            Authority.code == code
+        )
+    base = services().settings.base_url
+    entries = []
+    for c in read_db().scalars(
+        query.order_by(
+            AssetTransferRequest.notice_date.desc(), AssetTransferRequest.id.desc()
+        ).limit(200)
+    ):
+        what = c.title or (c.land.name if c.land else c.land_description[:80])
+        entries.append(
+            atom.Entry(
+                f"{c.reference}: {what}",
+                f"{base}/representations/{c.reference}",
+                c.updated_at,
+                f"{c.community_body.name} asks {c.authority.name} for "
+                f"{atr.TRANSFER_TYPES[c.transfer_type]}. Representations close on "
+                f"{in_words(c.representations_close)}.",
+                category=c.authority.code,
+                published=dt.datetime.combine(c.notice_date, dt.time(), dt.UTC),
+            )
+        )
+    return atom.feed(
+        "Asset transfer requests open for representations",
+        f"{base}/representations.atom" + (f"?authority={code}" if code else ""),
+        request.url,
+        f"{base}/representations",
+        entries,
     )
 
 

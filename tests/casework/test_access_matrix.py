@@ -240,6 +240,7 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/statistics.json"): same(200),
     ("GET", "/statistics/charts/<name>.svg"): same(200),
     ("GET", "/representations.ics"): same(200),
+    ("GET", "/representations.atom"): same(200),
     ("GET", "/planning"): authority_page(),
     ("GET", "/planning/new"): row(302, 404, 404, 403, 200, 403, 200, 404),
     ("POST", "/planning/new"): row(302, 404, 404, 403, 422, 403, 422, 404),

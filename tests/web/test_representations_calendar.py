@@ -64,3 +64,30 @@ def test_the_uid_stays_the_sequence_follows_the_request_and_a_closed_request_lea
         assert personal not in text
     move(clock, "2026-05-01")  # the day after representations closed
     assert events(app) == []
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_open_requests_feed_gives_each_closing_date_and_filters_by_authority(
+    app, world: World, clock
+):
+    """Issue 14, feeds: an Atom feed of requests open for representations beside the
+    decisions feed, for all authorities or one."""
+    import xml.etree.ElementTree as ET
+
+    ref = open_for_representations(world, clock, world.officer)
+    client = web_client(app)
+    response = client.get("/representations.atom")
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    [entry] = ET.fromstring(response.get_data()).findall(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title").startswith(f"{ref}: ")
+    assert "Representations close on Thursday 30 April 2026." in entry.findtext(f"{ATOM}summary")
+    assert entry.find(f"{ATOM}link").get("href") == f"http://casework.test/representations/{ref}"
+    fife = ET.fromstring(client.get("/representations.atom?authority=fife").get_data())
+    assert len(fife.findall(f"{ATOM}entry")) == 1
+    other = ET.fromstring(client.get("/representations.atom?authority=HIGH").get_data())
+    assert other.findall(f"{ATOM}entry") == []
+    assert "Add the closing dates to your calendar" in client.get("/representations").get_data(
+        as_text=True
+    )

@@ -40,7 +40,7 @@ START = {
 DEPTH = 2
 # Links that change something even by GET, or that lead away from the pages.
 NEVER = re.compile(
-    r"sign-out|withdraw|delete|/api/|/metrics|/healthz|\.(csv|atom|json|pdf|txt)$|/documents/"
+    r"sign-out|withdraw|delete|/api/|/metrics|/healthz|\.(csv|atom|json|pdf|txt|ics|svg)(\?|$)|/documents/"
 )
 REFERENCE = re.compile(r"\b[A-Z]{2,5}-[A-Z0-9]{2,16}-\d{4}-\d+\b")
 BUDGET_SECONDS = 70  # for each person: a safety stop, not a target
