@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event as sa_event
 
 from casework.auth import create_user, issue_token
 from casework.models import Authority, CommunityBody
@@ -378,3 +380,20 @@ def notified_owner(world: World, clock) -> str:
         "representations_open",
     )
     return ref
+
+
+@contextlib.contextmanager
+def selects_sent(connection, table: str):
+    """The SELECT statements naming `table` (with their parameters) sent on `connection`
+    while the block runs, for a test to EXPLAIN as PostgreSQL would run them."""
+    caught: list[tuple[str, Any]] = []
+
+    def catch(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT") and table in statement:
+            caught.append((statement, parameters))
+
+    sa_event.listen(connection, "before_cursor_execute", catch)
+    try:
+        yield caught
+    finally:
+        sa_event.remove(connection, "before_cursor_execute", catch)

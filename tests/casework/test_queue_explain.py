@@ -7,9 +7,9 @@ working out whether a case is overdue reads no deadline rows."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
-from tests.casework.conftest import World
+from tests.casework.conftest import World, selects_sent
 
 N = 30_000
 
@@ -20,15 +20,8 @@ def nodes(plan: dict) -> list[dict]:
 
 @pytest.fixture
 def sent(connection):
-    caught: list[tuple[str, dict]] = []
-
-    def catch(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM cases" in statement:
-            caught.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", catch)
-    yield caught
-    event.remove(connection, "before_cursor_execute", catch)
+    with selects_sent(connection, "FROM cases") as caught:
+        yield caught
 
 
 def seed(connection, authority_id: int, other_id: int, body_id: int) -> None:

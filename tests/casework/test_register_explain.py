@@ -14,8 +14,8 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import event
 
+from tests.casework.conftest import selects_sent
 from tests.casework.register_seed import seed
 
 N = 100_000
@@ -51,16 +51,8 @@ def seq_scans(plan: dict) -> list[str]:
 
 @pytest.fixture
 def sent(connection):
-    """The statements (with their parameters) sent on the test's connection."""
-    caught: list[tuple[str, dict]] = []
-
-    def catch(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT") and "register_records" in statement:
-            caught.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", catch)
-    yield caught
-    event.remove(connection, "before_cursor_execute", catch)
+    with selects_sent(connection, "register_records") as caught:
+        yield caught
 
 
 def test_no_filter_or_sort_of_the_register_reads_the_whole_table(app, connection, sent):
