@@ -253,15 +253,27 @@ def deadlines() -> None:
 
 
 @deadlines.command("recompute")
-def deadlines_recompute() -> None:
-    """Recompute the deadlines of every open case, e.g. after changing CASEWORK_RULES."""
-    from casework.commands import recompute_open_cases
+@click.option(
+    "--reason",
+    default=None,
+    help="why the dates moved, in plain words for the parties' email, e.g. "
+    '"The Scottish Government added a bank holiday on 8 May 2026"',
+)
+def deadlines_recompute(reason: str | None) -> None:
+    """Recompute the deadlines of every open case, e.g. after changing CASEWORK_RULES.
+
+    The community body and the assigned officer (or the managers) of each case whose dates
+    moved are emailed once, with the old and new dates and the reason."""
+    from casework.commands import RECOMPUTE_REASON, recompute_open_cases
     from casework.context import db as session
     from casework.context import law
 
+    reason = " ".join((reason or "").split())
+    if len(reason) > 500:
+        _fail("--reason: give at most 500 characters")
     app = _app()
     with app.app_context():
-        changed = recompute_open_cases(session(), law(), "rules or calendar changed")
+        changed = recompute_open_cases(session(), law(), reason or RECOMPUTE_REASON)
     click.echo(f"{changed} deadline(s) changed; each change is on its case's timeline.")
 
 
@@ -385,6 +397,7 @@ def keys_new() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every stored secret with the newest key; the older keys can then go."""
+    from casework.calendar_feeds import rotate_feed_tokens
     from casework.crypto import KeyringError, keyring_for
     from casework.db import make_engine, make_sessionmaker
 
@@ -393,7 +406,9 @@ def keys_rotate() -> None:
     try:
         with make_sessionmaker(engine)() as session:
             try:
-                count = rotate_totp_secrets(session, keyring_for(settings.encryption_keys))
+                keyring = keyring_for(settings.encryption_keys)
+                count = rotate_totp_secrets(session, keyring)
+                feeds = rotate_feed_tokens(session, keyring)
             except KeyringError as exc:
                 session.rollback()
                 _fail(f"{exc}; nothing was changed")
@@ -401,6 +416,7 @@ def keys_rotate() -> None:
     finally:
         engine.dispose()
     click.echo(f"Re-encrypted {count} one-time-code key(s) with the newest key.")
+    click.echo(f"Re-encrypted {feeds} calendar address(es) with the newest key.")
     if len(settings.encryption_keys) > 1:
         click.echo("The older keys can now be removed from CASEWORK_ENCRYPTION_KEYS.")
 

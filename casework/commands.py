@@ -194,17 +194,28 @@ def stale_is_conflict() -> Iterator[None]:
         raise Conflict("The case was changed by someone else; reload it and try again.") from exc
 
 
-def recompute_open_cases(session: Session, law: Law, reason: str, batch: int = 500) -> int:
+# What the parties are told moved their dates, when `casework deadlines recompute` is given
+# no reason of its own.
+RECOMPUTE_REASON = (
+    "The rules or the calendar of working days used to work out these dates have changed."
+)
+
+
+def recompute_open_cases(
+    session: Session, law: Law, reason: str = RECOMPUTE_REASON, batch: int = 500
+) -> int:
     """Recompute every open case's deadlines (after a rule or calendar correction).
 
     Streams the cases in batches and commits each batch, so a million cases never sit in
-    memory at once. Returns how many deadlines changed; each change is an event.
+    memory at once. Returns how many deadlines changed; each change is an event. A case
+    whose open deadlines moved also gets one `deadlines.moved` event listing them all, with
+    the reason in plain words: the parties are emailed once per case, not once per date.
     """
     from sqlalchemy import func, select
 
     from casework.models import Event
 
-    actor = Actor.system(reason)
+    actor = Actor.system("rules or calendar changed")
     before = session.scalar(select(func.count()).where(Event.type == "deadline.recomputed"))
     last_id = 0
     while True:
@@ -218,9 +229,34 @@ def recompute_open_cases(session: Session, law: Law, reason: str, batch: int = 5
             break
         for case in cases:
             with stale_is_conflict():
+                was = {(r.rule, r.key): r.due_date for r in case.deadlines}
                 refresh_deadlines(session, case, actor, law, reason=reason)
+                _record_moved(session, case, actor, was, reason)
                 case.updated_at = now()
         session.commit()
         last_id = cases[-1].id
     after = session.scalar(select(func.count()).where(Event.type == "deadline.recomputed"))
     return after - before
+
+
+def _record_moved(
+    session: Session, case: Case, actor: Actor, was: dict[tuple[str, str], dt.date], reason: str
+) -> None:
+    """One event for every open deadline of the case whose due date the recompute moved
+    (not a new one, nor one met or closed: nobody has to act on those any more)."""
+    moved = sorted(
+        (
+            {
+                "deadline_id": r.id,
+                "rule": r.rule,
+                "key": r.key,
+                "previous_due_date": was[r.rule, r.key],
+                "due_date": r.due_date,
+            }
+            for r in case.deadlines
+            if r.status == "open" and (r.rule, r.key) in was and was[r.rule, r.key] != r.due_date
+        ),
+        key=lambda d: (d["due_date"], d["rule"], d["key"]),
+    )
+    if moved:
+        record(session, case, "deadlines.moved", actor, {"deadlines": moved, "reason": reason})

@@ -74,6 +74,8 @@ class Settings:
     # The national statistics are worked out again at most this often, in seconds, however
     # often the records change (0: whenever they have changed).
     statistics_max_age: int = 300
+    # An unconfirmed follow (casework.following) lapses after this many days.
+    follow_confirm_days: int = 7
 
     @property
     def embedded(self) -> bool:
@@ -131,6 +133,7 @@ class Settings:
             ),
             database_pool_size=_positive(env, "DATABASE_POOL_SIZE", 10),
             statistics_max_age=_count(env, "STATISTICS_MAX_AGE", 300),
+            follow_confirm_days=_positive(env, "FOLLOW_CONFIRM_DAYS", 7),
         )
         settings.law()  # fail at start-up, not at the first deadline, on a bad override
         return settings

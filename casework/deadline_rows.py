@@ -56,6 +56,8 @@ def sync(
         before = {k: getattr(row, k) for k in ("start_date", "due_date", "status")}
         for k, v in values.items():
             setattr(row, k, v)
+        if before != {k: getattr(row, k) for k in before}:
+            row.sequence = (row.sequence or 0) + 1  # the calendar feeds' event changed
         if before["start_date"] != d.start or before["due_date"] != d.due:
             record(
                 session,
@@ -75,6 +77,7 @@ def sync(
     for row in rows.values():
         if row.status == "open":
             row.status = "closed"
+            row.sequence = (row.sequence or 0) + 1
             record(
                 session,
                 case,

@@ -52,6 +52,10 @@ def reader_for(user: User | None, case: Case) -> Reader:
 DELIVERY = ("notice.served", "notice.service_failed", "email.sent")
 DELIVERY_PRIVATE = ("to", "error")
 
+# The pipeline's notes to the authority about its own webhooks (their addresses, what
+# failed): the authority's, never the body's.
+STAFF_ONLY = ("webhook.failed", "webhook.resent")
+
 # Keys that hold someone's contact details, wherever they appear in a payload (an action's
 # payload as given, a list of owners and occupiers, ...). None is the body's to read.
 CONTACT_KEYS = frozenset(
@@ -99,6 +103,8 @@ def payload_for(
     if reader in (Reader.AUTHORITY, Reader.ADMIN):
         return payload
     if reader is Reader.BODY:
+        if event.type in STAFF_ONLY:
+            return None
         if event.type in DELIVERY and not _to_the_body(payload, case):
             payload = {k: v for k, v in payload.items() if k not in DELIVERY_PRIVATE}
         return _without_contacts(payload)

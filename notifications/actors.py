@@ -60,7 +60,8 @@ def deliver_webhook(event_id: int, subscriber: str) -> None:
 @dramatiq.actor(queue_name="outbox", max_retries=3)
 def sweep_deadlines() -> None:
     """Statutory system actions, reminders and escalations for deadlines reached today
-    (the sweep logs what it did), and the day's anchor of the event log."""
+    (the sweep logs what it did), the day's anchor of the event log, and followers'
+    digests of the day before."""
     from casework.audit import anchor
     from notifications.reminders import sweep
     from notifications.runtime import current
@@ -76,6 +77,10 @@ def sweep_deadlines() -> None:
     )
     with rt.sessions() as session:  # once a day: fix every chain's latest hash
         anchor(session, rt.clock.today())
+    from notifications.following import claim_digests
+
+    with rt.sessions() as session:  # yesterday's digests for daily followers, once each
+        claim_digests(session, rt.clock.today())
 
 
 ALL = (relay_outbox, deliver, deliver_webhook, sweep_deadlines)

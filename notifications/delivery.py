@@ -24,7 +24,7 @@ from casework.eventlog import Actor, record
 from casework.kinds import KINDS
 from casework.models import Authority, Case, DeadlineRow, Event, Notice, User
 from casework.notices import text_to_fragment
-from notifications import mail, publish, webhooks
+from notifications import following, mail, publish, webhooks
 from notifications.models import EmailRecord, EventOutbox
 from notifications.runtime import Runtime, current
 from workflows.periods import in_words
@@ -60,6 +60,8 @@ def consume(event_id: int, subscriber: str) -> str:
             send_email(session, event, rt)
         elif subscriber == "register":
             publish.publish(session, event)
+        elif subscriber == "followers":
+            following.deliver(session, event, rt)
         else:
             raise ValueError(f"unknown subscriber {subscriber}")
         if row.done_at is None:  # email marks it done with its last proof of service
@@ -76,6 +78,8 @@ def send_email(session: Session, event: Event, rt: Runtime) -> None:
         _send_notice(session, event, rt)
     elif event.type in ("deadline.reminder", "deadline.overdue"):
         _send_deadline(session, event, rt)
+    elif event.type == "deadlines.moved":
+        _send_deadlines_moved(session, event, rt)
     elif event.type in ("annual_report.reminder", "annual_report.overdue"):
         _send_report(session, event, rt)
     elif event.type == "account.password_reset_requested":
@@ -84,6 +88,8 @@ def send_email(session: Session, event: Event, rt: Runtime) -> None:
         _send_sign_up(session, event, rt)
     elif event.type in ("account.email_change_requested", "account.email_changed"):
         _send_email_change(session, event, rt)
+    elif event.type in ("follow.requested", "follow.digest"):
+        following.send(session, event, rt)
 
 
 def _case_url(rt: Runtime, case: Case) -> str:
@@ -100,9 +106,11 @@ def _deliver(
     template: str,
     context: dict,
     notice: Notice | None = None,
+    contexts: dict[str, dict] | None = None,
 ) -> None:
     """Send a message of its own to each recipient, with its own Message-ID, so no one sees
     the others' addresses and each has a proof of service (one EmailRecord per message).
+    `contexts`: what differs for some recipients (by lower-case address), over `context`.
 
     Each recipient is sent to while this consumer holds the outbox row's lock, and is
     skipped if already served; the proof is committed the moment the server accepts, which
@@ -132,7 +140,8 @@ def _deliver(
         if served is not None:
             continue
         last = held if i == len(recipients) - 1 else None
-        _send_one(session, rt, event, case, recipient, subject, template, context, notice, last)
+        own = {**context, **(contexts or {}).get(recipient, {})}
+        _send_one(session, rt, event, case, recipient, subject, template, own, notice, last)
 
 
 def _send_one(
@@ -369,6 +378,80 @@ def _send_deadline(session: Session, event: Event, rt: Runtime) -> None:
     )
 
 
+def _send_deadlines_moved(session: Session, event: Event, rt: Runtime) -> None:
+    """`casework deadlines recompute` moved dates on an open case: one message each to the
+    body and to the assigned officer (the managers when nobody is), listing every date
+    that moved, old and new in words, and why. The officer's also says how each new date
+    was worked out, as a reminder does."""
+    p = event.payload
+    case = session.get(Case, event.case_id)
+    if case is None or case.closed_on is not None or not p.get("deadlines"):
+        return
+    rows = {
+        r.id: r
+        for r in session.scalars(
+            select(DeadlineRow).where(
+                DeadlineRow.id.in_([d["deadline_id"] for d in p["deadlines"]])
+            )
+        )
+    }
+    moved = []
+    for d in p["deadlines"]:
+        rule = rt.law.rulebook.rule(d["rule"])
+        was, due = (
+            dt.date.fromisoformat(d["previous_due_date"]),
+            dt.date.fromisoformat(d["due_date"]),
+        )
+        row = rows.get(d["deadline_id"])
+        moved.append(
+            {
+                "step": rule.title,
+                "was_words": in_words(was),
+                "due_words": in_words(due),
+                "later": due > was,
+                "citation": row.citation if row else rule.citation,
+                "explanation": row.explanation if row else "",
+            }
+        )
+    body, officer = case.community_body, case.assigned_to
+    if officer is not None:
+        staff = [officer.email]
+        staff_greeting = f"Dear {officer.name or officer.email},"
+    else:
+        staff, staff_greeting = _managers(session, case.authority), "Dear manager,"
+    contexts = {a.strip().lower(): {"greeting": staff_greeting} for a in staff if a}
+    if body.contact_email:
+        contexts[body.contact_email.strip().lower()] = {
+            "greeting": f"Dear {body.name},",
+            "to_body": True,
+        }
+    one = len(moved) == 1
+    subject = (
+        f"A date has changed on {case.reference}"
+        if one
+        else f"Dates have changed on {case.reference}"
+    )
+    _deliver(
+        session,
+        rt,
+        event,
+        case,
+        [body.contact_email or "", *staff],
+        subject,
+        "deadlines_moved",
+        {
+            "greeting": "Dear colleague,",
+            "to_body": False,
+            "moved": moved,
+            "one": one,
+            "reason": (p.get("reason") or "").rstrip(".") + ".",
+            "kind_label": KINDS[case.kind].workflow.title,
+            "body_name": body.name,
+        },
+        contexts=contexts,
+    )
+
+
 def _managers(session: Session, authority: Authority) -> list[str]:
     """The authority's active managers; the authority's own address when it has none."""
     managers = session.scalars(
@@ -435,7 +518,11 @@ def _send_report(session: Session, event: Event, rt: Runtime) -> None:
 
 
 def on_failed(session: Session, event_id: int, subscriber: str, error: str) -> None:
-    """A notice that could not be served is shown on the case, for the officer to act on."""
+    """A notice that could not be served is shown on the case, for the officer to act on;
+    so is a webhook delivery whose retries ran out."""
+    if subscriber.startswith("webhook:"):
+        webhooks.note_failed(session, event_id, subscriber)
+        return
     if subscriber != "email":
         return
     event = session.get(Event, event_id)

@@ -11,7 +11,7 @@ from flask import Flask
 
 def install(app: Flask) -> None:
     """Every app: outbox rows for every event, a broker to nudge, and the ops endpoints."""
-    from notifications import outbox, runtime
+    from notifications import failures, outbox, runtime
     from notifications.ops import blp as ops
     from notifications.webhooks import blp as webhooks
 
@@ -19,6 +19,7 @@ def install(app: Flask) -> None:
     svc = app.extensions["casework"]
     runtime.configure(svc.settings, sessions=svc.sessions, clock=svc.clock)
     app.register_blueprint(ops)
+    app.register_blueprint(failures.bp)
     app.extensions["casework.api"].register_blueprint(webhooks)
 
 

@@ -2,8 +2,9 @@
 
 Events are append-only; this table says, per subscriber, whether the work the event
 calls for has been done. Subscribers: `email` (notices with an address, reminders,
-escalations), `register` (published documents), and `webhook:<id>` for each active
-webhook of the case's authority.
+escalations, account and follow emails), `register` (published documents), `followers`
+(what the register published, to those who follow it), and `webhook:<id>` for each
+active webhook of the case's authority.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ EMAIL_EVENTS = (
     "account.sign_up_attempted",
     "account.email_change_requested",
     "account.email_changed",
+    "follow.requested",  # the confirmation a new follow asks for
+    "follow.digest",  # a follower's daily digest
 )
+
+
+# What the pipeline notes on a case about its own deliveries. A webhook is not told that a
+# webhook failed: the failing one would fail again, and note it again, for ever.
+STAFF_NOTES = ("webhook.failed", "webhook.resent")
 
 
 def subscribers(event: Event, webhooks: list[int]) -> list[str]:
@@ -41,6 +49,12 @@ def subscribers(event: Event, webhooks: list[int]) -> list[str]:
         subs.append("email")
     elif event.type == "annual_report.publish":  # s.32(1), s.95(1): onto the register
         subs.append("register")
+    elif event.type == "document.published":  # what the register shows: to its followers
+        subs.append("followers")
+    elif event.type == "deadlines.moved":  # a recompute moved dates: the parties are told
+        subs.append("email")
+    if event.type in STAFF_NOTES:  # the pipeline's own notes: never out to a webhook
+        return subs
     subs.extend(f"webhook:{w}" for w in webhooks)
     return subs
 

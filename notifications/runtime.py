@@ -143,8 +143,13 @@ def record_failure(message: dramatiq.Message, error: str) -> None:
         s.commit()
 
 
-def retry_failed(job_ids: list[int] | None) -> list[int]:
-    """Send failed jobs again (all of them if `job_ids` is None)."""
+def retry_failed(job_ids: list[int] | None, actor=None) -> list[int]:
+    """Send failed jobs again (all of them if `job_ids` is None). A webhook delivery sent
+    again is noted on its case, as sent by `actor` (a casework Actor; else the command)."""
+    from casework.eventlog import Actor
+    from notifications import webhooks
+
+    actor = actor or Actor.system("casework jobs retry")
     rt = current()
     retried = []
     with rt.sessions() as s:
@@ -160,6 +165,8 @@ def retry_failed(job_ids: list[int] | None) -> list[int]:
                     )
                     .values(failed_at=None, error=None)
                 )
+                if job.actor == "deliver_webhook":
+                    webhooks.note_resent(s, job.args[0], job.args[1], actor)
             job.retried_at = now()
             retried.append(job)
         s.commit()

@@ -36,6 +36,7 @@ from casework.api.pagination import paginate
 from casework.clock import now
 from casework.context import commit, current_user, db, services
 from casework.errors import Forbidden, Invalid, NotFound
+from casework.eventlog import Actor, record
 from casework.models import Case, Event
 from casework.schemas.common import PageSchema
 from notifications.models import EventOutbox, Webhook, WebhookDelivery
@@ -322,6 +323,58 @@ def _consume(rt, event_id: int, subscriber: str) -> str:
     if not outcome.ok:
         raise WebhookFailed(f"webhook {webhook_id}: {outcome.error} ({outcome.status or '-'})")
     return "done"
+
+
+# -- deliveries that failed for good ------------------------------------------------------
+
+PIPELINE = Actor.system("webhooks")
+
+
+def note_failed(session: Session, event_id: int, subscriber: str) -> None:
+    """A delivery whose retries ran out is noted on its case (`webhook.failed`), so the
+    authority's officers and managers see it there, not only in `casework jobs failed`.
+    The note is the authority's: the body and the public never see it (event_view), and no
+    webhook is sent it (outbox.STAFF_NOTES)."""
+    webhook_id = int(subscriber.split(":", 1)[1])
+    event, hook = session.get(Event, event_id), session.get(Webhook, webhook_id)
+    if event is None or event.case_id is None or hook is None:
+        return
+    last = session.scalar(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.event_id == event_id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(1)
+    )
+    record(
+        session,
+        session.get(Case, event.case_id),
+        "webhook.failed",
+        PIPELINE,
+        {
+            "event_id": event_id,
+            "event_type": event.type,
+            "event_at": event.occurred_at.isoformat(),
+            "webhook_id": webhook_id,
+            "url": hook.url,
+            "attempts": last.attempt if last else 0,
+            "problem": (last.error if last else None) or UNREACHABLE,
+        },
+    )
+
+
+def note_resent(session: Session, event_id: int, subscriber: str, actor: Actor) -> None:
+    """A failed delivery sent again (a manager's button, or `casework jobs retry`): noted on
+    the case, so its failure is no longer shown as waiting."""
+    event = session.get(Event, event_id)
+    if event is None or event.case_id is None:
+        return
+    record(
+        session,
+        session.get(Case, event.case_id),
+        "webhook.resent",
+        actor,
+        {"event_id": event_id, "webhook_id": int(subscriber.split(":", 1)[1])},
+    )
 
 
 # -- the API ----------------------------------------------------------------------------

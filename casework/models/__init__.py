@@ -15,6 +15,14 @@ from casework.models.cases import (
     Representation,
 )
 from casework.models.documents import Document
+from casework.models.following import (
+    CalendarFeed,
+    Follow,
+    FollowDigest,
+    Follower,
+    FollowMessage,
+    FollowPending,
+)
 from casework.models.land import LandEntry
 from casework.models.parties import ApiToken, Authority, CommunityBody, User
 from casework.models.planning import CasePlanItem, PlanItem
@@ -32,6 +40,7 @@ __all__ = [
     "AuditAnchor",
     "Authority",
     "Base",
+    "CalendarFeed",
     "Case",
     "CasePlanItem",
     "CommunityBody",
@@ -40,6 +49,11 @@ __all__ = [
     "Document",
     "Event",
     "ExtensionRow",
+    "Follow",
+    "FollowDigest",
+    "FollowMessage",
+    "FollowPending",
+    "Follower",
     "LandEntry",
     "Notice",
     "ParticipationRequest",

@@ -273,6 +273,8 @@ class DeadlineRow(Base):
     citation: Mapped[str] = mapped_column(String(200))
     basis: Mapped[str] = mapped_column(String(1))
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    # Raised each time the deadline's dates or status change: the calendar feeds' SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 

@@ -56,8 +56,10 @@ def notice_html(text: str | None, top: int = 2) -> Markup:
 def init_web(app: Flask) -> None:
     from casework.web import (
         accounts,
+        calendars,
         cases,
         community,
+        following,
         officer,
         pdf,
         planning,
@@ -69,10 +71,22 @@ def init_web(app: Flask) -> None:
 
     security.configure(app)
     app.before_request(load_user)
-    blueprints = (public, accounts, profile, community, officer, cases, service, reports, planning)
+    blueprints = (
+        public,
+        accounts,
+        profile,
+        community,
+        officer,
+        cases,
+        service,
+        reports,
+        planning,
+        following,
+    )
     for bp in (m.bp for m in blueprints):
         app.register_blueprint(bp)
     app.register_blueprint(pdf.bp)
+    app.register_blueprint(calendars.bp)
     app.jinja_env.filters["longdate"] = longdate
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["notice_html"] = notice_html

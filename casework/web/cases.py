@@ -60,6 +60,10 @@ EVENT_LABELS = {
     "deadline.set": "Deadline set",
     "deadline.closed": "Deadline closed",
     "deadline.recomputed": "Deadline worked out again",
+    "deadlines.moved": "Dates changed by a change to the rules or the calendar; the parties "
+    "were told by email",
+    "webhook.failed": "A webhook could not be told of an event",
+    "webhook.resent": "A webhook was sent an event again",
     "deadline.reminder": "Reminder sent",
     "deadline.overdue": "Overdue: escalated to managers",
     "document.attached": "Document added",
@@ -91,6 +95,14 @@ def _event_label(event: dict[str, Any], workflow) -> str:
     if event["type"] == "notice.issued":
         kind = workflow.notices.get(p.get("kind"))
         return f"Notice issued: {kind.title if kind else p.get('kind')}, to {p.get('recipient')}"
+    if event["type"] == "deadlines.moved" and p.get("deadlines"):
+        moved = "; ".join(
+            f"{law().rulebook.rule(d['rule']).title}, now due "
+            f"{in_words(dt.date.fromisoformat(d['due_date']))} (was "
+            f"{in_words(dt.date.fromisoformat(d['previous_due_date']))})"
+            for d in p["deadlines"]
+        )
+        return f"{EVENT_LABELS['deadlines.moved']}: {moved}. Why: {p.get('reason', '')}"
     if event["type"].startswith("deadline.") and p.get("rule"):
         label = EVENT_LABELS.get(event["type"], event["type"])
         due = f", due {in_words(dt.date.fromisoformat(p['due_date']))}" if p.get("due_date") else ""
@@ -166,7 +178,43 @@ def case(reference: str):
         context["to_you"] = _to_the_body(case, view["available_actions"], context["next_step"])
     if party is Party.AUTHORITY:
         context["colleagues"] = assignment.colleagues(session, case.authority_id)
+        context["webhook_failures"] = _webhook_failures(events, workflow)
     return page("web/cases/case.html", heading_for(case), **context)
+
+
+def _webhook_failures(events: list[dict[str, Any]], workflow) -> list[dict[str, Any]]:
+    """The case's webhook deliveries that failed for good and have not been sent again
+    since, for its authority's staff: read from the timeline already loaded, so no query of
+    its own. (The body never has these events: event_view keeps them from it.)"""
+    waiting: dict[tuple, dict[str, Any]] = {}
+    for e in reversed(events):  # oldest first
+        p = e["payload"] or {}
+        key = (p.get("event_id"), p.get("webhook_id"))
+        if e["type"] == "webhook.failed":
+            waiting[key] = e
+        elif e["type"] == "webhook.resent":
+            waiting.pop(key, None)
+    out = []
+    for e in waiting.values():
+        p = e["payload"]
+        kind = p.get("event_type", "")
+        what = (
+            "a notice was issued"
+            if kind == "notice.issued"
+            else _event_label({"type": kind, "payload": {}}, workflow)
+        )
+        happened = p.get("event_at")
+        out.append(
+            {
+                "url": p.get("url", ""),
+                "what": what,
+                "happened": dt.datetime.fromisoformat(happened) if happened else None,
+                "failed": e["occurred_at"],
+                "attempts": p.get("attempts") or 0,
+                "problem": p.get("problem", ""),
+            }
+        )
+    return out
 
 
 def heading_for(case: Case) -> str:

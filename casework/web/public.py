@@ -234,7 +234,19 @@ def register():
         csv_url=url_for("public.register_csv") + ("?" + urlencode(feed_args) if feed_args else ""),
         atom_url=url_for("feeds.decisions_atom")
         + ("?" + urlencode(feed_args) if feed_args else ""),
+        follow_url=url_for("following.follow", list="register", **feed_args),
+        follow_authority=_follow_authority(args.get("authority")),
     )
+
+
+def _follow_authority(code: str | None) -> dict | None:
+    """The link to follow the authority the register is filtered by, if it is one."""
+    if not code:
+        return None
+    name = db().scalar(select(Authority.name).where(Authority.code == code.upper()))
+    if name is None:
+        return None
+    return {"name": name, "url": url_for("following.follow", authority=code.upper())}
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -19,6 +19,10 @@ from casework.clock import now
 from casework.models import SignInAttempt
 
 CSRF_FIELD = "csrf_token"
+# The API (bearer tokens, which a browser never sends by itself) and the one-click
+# unsubscribe address (RFC 8058: a mail client POSTs to it with no token; the address's own
+# token is the key, and all it can do is stop mail).
+CSRF_EXEMPT = ("/api/", "/unsubscribe/")
 
 # Content-Security-Policy: scripts, styles and fonts only from here, and nothing inline.
 CSP = "; ".join(
@@ -58,7 +62,7 @@ def configure(app: Flask) -> None:
 
     @app.before_request
     def _check_csrf():
-        if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith(CSRF_EXEMPT):
             return
         sent = request.form.get(CSRF_FIELD, "")
         expected = session.get(CSRF_FIELD, "")

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, g, request
 from sqlalchemy import select
 
 from casework.access import party_for
-from casework.context import db
+from casework.context import db, services
 from casework.models import AssetTransferRequest, Authority, Case, RegisterRecord
 from casework.web.pages import KIND_LABELS, page
 
@@ -25,7 +25,11 @@ def accessibility():
 
 @bp.get("/privacy")
 def privacy():
-    return page("web/service/privacy.html", "Privacy notice")
+    return page(
+        "web/service/privacy.html",
+        "Privacy notice",
+        follow_days=services().settings.follow_confirm_days,
+    )
 
 
 @bp.get("/cookies")

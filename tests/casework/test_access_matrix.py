@@ -204,6 +204,13 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/account/email"): signed_in_page({200, 422}),
     ("GET", "/account/email/confirm/<token>"): signed_in_page(404),
     ("POST", "/account/email/confirm/<token>"): signed_in_page(404),
+    # A secret calendar address of one's own deadlines: every party may get (or replace)
+    # and stop one; the administrator, who is a party to no case, has none.
+    ("POST", "/account/calendar"): row(302, *[SEE_OTHER] * 6, 404),
+    ("POST", "/account/calendar/stop"): row(302, *[SEE_OTHER] * 6, 404),
+    # The calendar itself is read with no sign-in: the address is the key, and one that
+    # is not a real one is not there.
+    ("GET", "/calendar/<token>.ics"): same(404),
     ("GET", "/organisation"): community_page(),
     ("POST", "/organisation"): community_page({200, 422, *SEE_OTHER}),
     ("GET", "/organisation/eligibility"): community_page(),
@@ -226,6 +233,10 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/requests/<reference>/documents/<int:document_id>/remove"): draft_page(404),
     ("GET", "/queue"): authority_page(),
     ("GET", "/queue.csv"): authority_page(),
+    # Webhook deliveries that failed for good: the authority's staff see them; sending one
+    # again is a manager's, and there is none to send in this world (404).
+    ("GET", "/webhooks/failed"): authority_page(),
+    ("POST", "/webhooks/failed"): row(302, 404, 404, 403, 404, 403, 404, 404),
     # Annual reports: the authority's own drafts; an officer writes, a manager approves.
     ("GET", "/reports"): authority_page(),
     ("GET", "/reports/<kind>/<int:year>"): authority_page(),
@@ -241,6 +252,18 @@ ACCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/statistics/charts/<name>.svg"): same(200),
     ("GET", "/representations.ics"): same(200),
     ("GET", "/representations.atom"): same(200),
+    # Following by email: anyone's; with nothing named to follow, or a link that is not a
+    # real one, there is nothing here. Unsubscribing with any link says the mail stopped.
+    ("GET", "/follow"): same(404),
+    ("POST", "/follow"): same(404),
+    ("GET", "/follow/confirm/<token>"): same(404),
+    ("POST", "/follow/confirm/<token>"): same(404),
+    ("GET", "/following/<token>"): same(404),
+    ("POST", "/following/<token>"): same(404),
+    ("GET", "/unsubscribe/<token>"): same(200),
+    ("POST", "/unsubscribe/<token>"): same(200),
+    ("GET", "/account/following"): signed_in_page(),
+    ("POST", "/account/following"): signed_in_page(404),  # follows nothing yet
     ("GET", "/planning"): authority_page(),
     ("GET", "/planning/new"): row(302, 404, 404, 403, 200, 403, 200, 404),
     ("POST", "/planning/new"): row(302, 404, 404, 403, 422, 403, 422, 404),

@@ -11,16 +11,20 @@ that reader may not see. The officer's view must contain them, which proves the 
 
 from __future__ import annotations
 
+import email
 import re
 import subprocess
 import uuid
+from email.policy import default as default_policy
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from casework import following
 from casework.auth import create_user, issue_token
 from casework.models import Authority, CommunityBody, Event, Notice, RegisterRecord
 from notifications.delivery import send_email
+from notifications.following import deliver as tell_followers
 from notifications.publish import publish
 from tests.casework.conftest import (
     Caller,
@@ -67,6 +71,7 @@ def _seed() -> dict[str, str]:
             "othermail",
             "membermail",
             "officermail",
+            "followermail",
         )
     }
 
@@ -80,16 +85,25 @@ def _journeys(app, world: World, session, sessions, clock, database_url, tmp_pat
     done: set[int] = set()
 
     def pipeline() -> None:
-        """Serve every notice by email and publish what is published, as the actors do."""
-        session.expire_all()
-        for event in session.scalars(select(Event).order_by(Event.id)).all():
-            if event.id in done:
-                continue
-            done.add(event.id)
-            if event.type == "notice.issued":
-                send_email(session, event, rt)
-            publish(session, event)
-        session.commit()
+        """Serve every notice by email, publish what is published and tell its followers,
+        as the actors do, until no event is left undone."""
+        while True:
+            session.expire_all()
+            new = [
+                e
+                for e in session.scalars(select(Event).order_by(Event.id)).all()
+                if e.id not in done
+            ]
+            if not new:
+                return
+            for event in new:
+                done.add(event.id)
+                if event.type == "notice.issued":
+                    send_email(session, event, rt)
+                if event.type == "document.published":
+                    tell_followers(session, event, rt)
+                publish(session, event)
+            session.commit()
 
     trust = session.get(CommunityBody, world.body_id)
     trust.contact_email = f"{s['bodymail']}@body.test"
@@ -101,6 +115,13 @@ def _journeys(app, world: World, session, sessions, clock, database_url, tmp_pat
         session, email=f"{s['officermail']}@fife.test", role="officer", authority=fife
     )
     officer = Caller(world.officer.client, issue_token(session, officer_user), officer_user.email)
+    # A member of the public follows Fife and a search, and is told of what is published.
+    follower = following.follower_for(
+        session, f"{s['followermail']}@follower.test", rt.settings.secret_key
+    )
+    following.start(session, follower, following.of_authority(fife), 7, confirmed=True)
+    search = following.of_search(session, following.REGISTER, {"q": "Kinghorn"})
+    following.start(session, follower, search, 7, confirmed=True)
     session.commit()
 
     owner = {
@@ -355,8 +376,35 @@ def test_no_reader_sees_personal_data_it_may_not_see(
 
     hidden_from_body = {
         k: s[k]
-        for k in ("onlinemail", "onlineaddr", "papermail", "paperaddr", "owneraddr", "ownermail")
+        for k in (
+            "onlinemail",
+            "onlineaddr",
+            "papermail",
+            "paperaddr",
+            "owneraddr",
+            "ownermail",
+            "followermail",
+        )
     }
+    # No one sees who follows what, not even the authority's officer.
+    assert s["followermail"].lower() not in everything
+
+    # The follower's own emails: what the register published, nothing personal.
+    told = [
+        email.message_from_bytes(p.read_bytes(), policy=default_policy)
+        for p in sorted((tmp_path / "outbox").glob("*.eml"))
+    ]
+    theirs = {
+        f"email {i}: {m['Subject']}": "\n".join(
+            [str(m["Subject"]), *(part.get_content() for part in m.iter_parts())]
+        )
+        for i, m in enumerate(told)
+        if s["followermail"] in str(m["To"])
+    }
+    assert any("Kinghorn Community Trust" in text for text in theirs.values())
+    assert len(theirs) >= 3, "opened for representations, and both decisions"
+    mail_leaks = _leaks(theirs, {k: v for k, v in s.items() if k != "followermail"})
+    assert mail_leaks == [], mail_leaks
     hidden_from_all = dict(s)
     # The other body may see its own contact email (its own organisation page shows it).
     hidden_from_other = {k: v for k, v in s.items() if k != "othermail"}
