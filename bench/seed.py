@@ -40,6 +40,7 @@ from casework.auth import issue_token
 from casework.migrate import alembic_config, upgrade
 from casework.models import User
 from workflows import audit
+from workflows.authorities import AUTHORITY_TYPES, AuthorityType
 
 HERE = Path(__file__).resolve().parent
 SERVER = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -430,6 +431,7 @@ class World:
             "published_at, search_text",
         )
         self.authorities: list[tuple[int, str, str]] = []
+        self.types: dict[int, AuthorityType] = {}
         self.bodies: list[tuple[int, str]] = []
         self.land: dict[int, list[tuple[int, str, str]]] = {}
         self.case_id = 0
@@ -469,6 +471,7 @@ class World:
             email = f"community.empowerment@{code.lower()}.example"
             self.t_auth.add(i, code, name, type_, email, f"{name}, Headquarters", created)
             self.authorities.append((i, code, name))
+            self.types[i] = AUTHORITY_TYPES[type_]
         n_bodies = max(300, self.scale // 40)
         seen: set[str] = set()
         for i in range(1, n_bodies + 1):
@@ -923,6 +926,18 @@ class World:
         if code == BIG and wanted and len(self.meta["detail_refs"]) < 20:
             self.meta["detail_refs"].append(c["reference"])
 
+    def is_pr(self, authority: tuple[int, str, str], share: float) -> bool:
+        """A participation request with probability `share`, where the authority may
+        take both kinds: only a public service authority (Schedule 2) takes participation
+        requests, and only a relevant authority (Schedule 3) asset transfer requests."""
+        kind = self.types[authority[0]]
+        pr = self.rng.random() < share
+        if pr and not kind.public_service_authority:
+            return False
+        if not pr and not kind.relevant_authority:
+            return True
+        return pr
+
     def generate(self) -> None:
         rng, today = self.rng, self.today
         self.parties()
@@ -932,7 +947,7 @@ class World:
         others_open = max(200, self.scale // 25)
         for i in range(BIG_OPEN + others_open):
             authority = big if i < BIG_OPEN else rng.choice(self.authorities)
-            pr = rng.random() < 0.55
+            pr = self.is_pr(authority, 0.55)
             state = rng.choice(OPEN_PR if pr else OPEN_ATR)
             # mostly within the decision period (56 days; 6 months for a transfer)
             span = 60 if state in ("submitted", "awaiting_information") else 70 if pr else 220
@@ -954,7 +969,7 @@ class World:
                 if rng.random() < 0.04
                 else rng.choice(councils if rng.random() < 0.8 else self.authorities)
             )
-            pr = rng.random() < 0.5
+            pr = self.is_pr(authority, 0.5)
             state = rng.choice(DONE_PR if pr else DONE_ATR)
             year = rng.choices(range(10), weights)[0]
             received = first + dt.timedelta(days=min(days, int(days * (year + rng.random()) / 10)))

@@ -59,7 +59,7 @@ def consume(event_id: int, subscriber: str) -> str:
             session.info[HELD] = row
             send_email(session, event, rt)
         elif subscriber == "register":
-            publish.publish(session, event)
+            publish.publish(session, event, rt.settings.secret_key)
         elif subscriber == "followers":
             following.deliver(session, event, rt)
         else:

@@ -198,33 +198,31 @@ def _still_mine(session: Session, event_id: int, subscriber: str) -> bool:
     return row is not None and row.done_at is None
 
 
-def deliver(session: Session, event: Event, rt: Runtime) -> None:
-    """The `followers` consumer of a `document.published` event."""
-    from notifications.delivery import HELD
+@dataclass
+class Audience:
+    """Who is to hear of a published record: by follower, what of theirs it matched;
+    those to email now, and those who get it in tomorrow's digest."""
 
-    held = session.info.pop(HELD, None)
-    entry = session.get(RegisterRecord, (event.payload or {}).get("register_id"))
-    if entry is None:
-        return
+    matches: dict[int, list[Follow]]
+    now: list[Follower]
+    daily: list[Follower]
+
+    def __bool__(self) -> bool:
+        return bool(self.now or self.daily)
+
+
+def audience(session: Session, entry: RegisterRecord, secret_key: str) -> Audience:
+    """Everyone a newly published record is for. The body's own users follow its request
+    from its first published document on (casework.following.follow_own). Whoever the
+    document itself is addressed to (the body, by its notice) is not told it twice."""
     if entry.case_id is not None:
-        case = session.get(Case, entry.case_id)
-        following.follow_own(session, case, rt.settings.secret_key)
+        following.follow_own(session, session.get(Case, entry.case_id), secret_key)
     matches = following.matching(session, entry)
     if not matches:
-        return
+        return Audience({}, [], [])
     followers = session.scalars(
         select(Follower).where(Follower.id.in_(matches)).order_by(Follower.id)
     ).all()
-    key = f"event:{event.id}"
-    sent = set(
-        session.scalars(
-            select(FollowMessage.follower_id).where(
-                FollowMessage.follower_id.in_(matches), FollowMessage.key == key
-            )
-        )
-    )
-    # Whoever the document itself is addressed to (the body, by its notice) is not told
-    # twice, whether or not that email has gone yet.
     served = {
         address.strip().lower()
         for address in session.scalars(
@@ -233,7 +231,37 @@ def deliver(session: Session, event: Event, rt: Runtime) -> None:
             )
         )
     }
-    day = rt.clock.today()  # the day in Scotland it reached its followers
+    daily = [f for f in followers if f.mode == DAILY]
+    now_ = [
+        f
+        for f in followers
+        if f.mode != DAILY and (following.address_of(f) or "").lower() not in served
+    ]
+    return Audience(matches, now_, daily)
+
+
+def deliver(session: Session, event: Event, rt: Runtime) -> None:
+    """The `followers` consumer of a `document.published` event: the publication found
+    someone to tell (notifications.publish asks `audience` first, so a record no one
+    follows costs no message)."""
+    from notifications.delivery import HELD
+
+    held = session.info.pop(HELD, None)
+    entry = session.get(RegisterRecord, (event.payload or {}).get("register_id"))
+    if entry is None:
+        return
+    told = audience(session, entry, rt.settings.secret_key)
+    if not told:
+        return
+    matches = told.matches
+    key = f"event:{event.id}"
+    sent = set(
+        session.scalars(
+            select(FollowMessage.follower_id).where(
+                FollowMessage.follower_id.in_(matches), FollowMessage.key == key
+            )
+        )
+    )
     waiting = set(
         session.scalars(
             select(FollowPending.follower_id).where(
@@ -241,19 +269,14 @@ def deliver(session: Session, event: Event, rt: Runtime) -> None:
             )
         )
     )
-    daily = [f for f in followers if f.mode == DAILY and f.id not in waiting]
+    day = rt.clock.today()  # the day in Scotland it reached its followers
+    daily = [f for f in told.daily if f.id not in waiting]
     if daily:
         session.execute(
             insert(FollowPending),
             [{"follower_id": f.id, "event_id": event.id, "day": day} for f in daily],
         )
-    now_ = [
-        f
-        for f in followers
-        if f.mode != DAILY
-        and f.id not in sent
-        and (following.address_of(f) or "").lower() not in served
-    ]
+    now_ = [f for f in told.now if f.id not in sent]
     item = item_for(session, entry, rt.settings.base_url)
     for i, follower in enumerate(now_):
         if i > 0 and not _still_mine(session, event.id, SUBSCRIBER):

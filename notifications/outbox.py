@@ -49,7 +49,9 @@ def subscribers(event: Event, webhooks: list[int]) -> list[str]:
         subs.append("email")
     elif event.type == "annual_report.publish":  # s.32(1), s.95(1): onto the register
         subs.append("register")
-    elif event.type == "document.published":  # what the register shows: to its followers
+    elif event.type == "document.published" and getattr(event, "to_followers", False):
+        # What the register shows, to its followers: marked (not stored) by the publication
+        # that wrote it, when it found someone to tell.
         subs.append("followers")
     elif event.type == "deadlines.moved":  # a recompute moved dates: the parties are told
         subs.append("email")

@@ -40,9 +40,12 @@ def redact(text: str, case: Case) -> str:
     return text
 
 
-def publish(session: Session, event: Event) -> RegisterRecord | None:
+def publish(session: Session, event: Event, secret_key: str | None = None) -> RegisterRecord | None:
+    """The register record of a published document (or report), and its
+    `document.published` event; with the service's `secret_key`, that event also goes to
+    the record's followers if it has any (see `_tell_followers`)."""
     if event.type == REPORT_PUBLISHED:
-        return publish_report(session, event)
+        return publish_report(session, event, secret_key)
     notice = session.scalar(select(Notice).where(Notice.event_id == event.id))
     if notice is None or not notice.public:
         return None
@@ -70,14 +73,28 @@ def publish(session: Session, event: Event) -> RegisterRecord | None:
     )
     session.add(entry)
     session.flush()
-    record(
+    told = _anyone_to_tell(session, entry, secret_key)
+    published = record(
         session,
         case,
         "document.published",
         Actor.system("publication"),
         {"register_id": entry.id, "document": notice.kind, "notice_id": notice.id},
     )
+    published.to_followers = told  # before anything flushes it: notifications.outbox
     return entry
+
+
+def _anyone_to_tell(session: Session, entry: RegisterRecord, secret_key: str | None) -> bool:
+    """Whether anyone follows what the record is of (asked in the same transaction). Only
+    then does its `document.published` event get a `followers` outbox row: the mark is
+    set on the event before it is flushed, and notifications.outbox reads it. A record no
+    one follows costs no message and no consumer."""
+    if secret_key is None:
+        return False
+    from notifications.following import audience
+
+    return bool(audience(session, entry, secret_key))
 
 
 def _day(d) -> str:
@@ -106,7 +123,9 @@ def report_text(report: AnnualReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def publish_report(session: Session, event: Event) -> RegisterRecord | None:
+def publish_report(
+    session: Session, event: Event, secret_key: str | None = None
+) -> RegisterRecord | None:
     """The record of one published version of an annual report (s.32, s.95)."""
     existing = session.scalar(select(RegisterRecord).where(RegisterRecord.event_id == event.id))
     if existing is not None:
@@ -139,11 +158,13 @@ def publish_report(session: Session, event: Event) -> RegisterRecord | None:
     )
     session.add(entry)
     session.flush()
-    record(
+    told = _anyone_to_tell(session, entry, secret_key)
+    published = record(
         session,
         None,
         "document.published",
         Actor.system("publication"),
         {"register_id": entry.id, "document": REPORT_DOCUMENT, "report_id": report.id},
     )
+    published.to_followers = told  # before anything flushes it: notifications.outbox
     return entry

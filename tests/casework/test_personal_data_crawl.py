@@ -22,7 +22,9 @@ from sqlalchemy import select
 
 from casework import following
 from casework.auth import create_user, issue_token
-from casework.models import Authority, CommunityBody, Event, Notice, RegisterRecord
+from casework.calendar_feeds import new_feed
+from casework.crypto import keyring_for
+from casework.models import Authority, CommunityBody, Event, Notice, RegisterRecord, User
 from notifications.delivery import send_email
 from notifications.following import deliver as tell_followers
 from notifications.publish import publish
@@ -405,6 +407,26 @@ def test_no_reader_sees_personal_data_it_may_not_see(
     assert len(theirs) >= 3, "opened for representations, and both decisions"
     mail_leaks = _leaks(theirs, {k: v for k, v in s.items() if k != "followermail"})
     assert mail_leaks == [], mail_leaks
+    # The secret calendars: the body's (its own and the authority's deadlines), the other
+    # body's and the officer's, read as a calendar app reads them, with no cookie.
+    keys = keyring_for(app.extensions["casework"].settings.encryption_keys)
+    at = clock.now()
+    feeds = {}
+    for who, address in (
+        ("body", world.body.email),
+        ("other body", world.other_body.email),
+        ("officer", officer.email),
+    ):
+        user = session.scalar(select(User).where(User.email == address))
+        token = new_feed(session, user, keys, at)
+        session.commit()
+        response = app.test_client().get(f"/calendar/{token}.ics")
+        assert response.status_code == 200 and response.mimetype == "text/calendar"
+        feeds[who] = response.get_data(as_text=True)
+    assert atr in feeds["body"] and atr not in feeds["other body"]  # the officer: assigned
+    calendar_leaks = _leaks(feeds, s)  # no one's address or name, not even the owner's
+    assert calendar_leaks == [], calendar_leaks
+
     hidden_from_all = dict(s)
     # The other body may see its own contact email (its own organisation page shows it).
     hidden_from_other = {k: v for k, v in s.items() if k != "othermail"}
