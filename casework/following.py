@@ -205,6 +205,15 @@ def follows_of(session: Session, follower: Follower) -> list[Follow]:
     )
 
 
+def follows_anything(session: Session, follower: Follower) -> bool:
+    return (
+        session.scalar(
+            select(Follow.id).where(Follow.follower_id == follower.id, live(now())).limit(1)
+        )
+        is not None
+    )
+
+
 def _same(follow: Follow, target: Target) -> bool:
     return (follow.target, follow.case_id, follow.authority_id, follow.search or None) == (
         target.kind,
@@ -227,7 +236,14 @@ def start(
     way. Following the same thing again is the same follow (a fresh confirmation email
     if it was still unconfirmed)."""
     at = now()
-    existing = next((f for f in follows_of(session, follower) if _same(f, target)), None)
+    same = select(Follow).where(
+        Follow.follower_id == follower.id, Follow.target == target.kind, live(at)
+    )
+    if target.case_id is not None:  # by the case's index: a body follows many of its own
+        same = same.where(Follow.case_id == target.case_id)
+    if target.authority_id is not None:
+        same = same.where(Follow.authority_id == target.authority_id)
+    existing = next((f for f in session.scalars(same) if _same(f, target)), None)
     if existing is not None and (existing.confirmed_at is not None or confirmed):
         existing.confirmed_at = existing.confirmed_at or at
         existing.expires_at = None

@@ -156,7 +156,7 @@ def _start(target: following.Target, data: dict[str, Any], user):
             return html, status, {"Retry-After": str(wait)}
         ratelimit.count(session, FOLLOW, ip)
     follower = following.follower_for(session, data.get("email"), settings.secret_key, user)
-    if user is not None or not following.follows_of(session, follower):
+    if user is not None or not following.follows_anything(session, follower):
         # A stranger typing someone's address cannot change how often they hear: only
         # the signed-in user, or the follower's own manage page, once they follow.
         follower.mode = data.get("mode") or follower.mode
