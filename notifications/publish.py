@@ -10,14 +10,14 @@ with no case: each version is a record, written when that version is published.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from casework import annual_reports as ar
 from casework.clock import now
 from casework.eventlog import Actor, record
 from casework.models import AnnualReport, Case, Event, Notice, RegisterRecord
-from casework.models.register import REPORT_DOCUMENT
+from casework.models.register import REPORT_DOCUMENT, SUPERSEDED_REPORT
 from casework.register import report_reference, search_text
 from workflows import asset_transfer as atr
 from workflows import participation as pr
@@ -85,6 +85,26 @@ def publish(session: Session, event: Event, secret_key: str | None = None) -> Re
     return entry
 
 
+def _supersede(session: Session, entry: RegisterRecord, report: AnnualReport) -> None:
+    """Mark the records of the report's earlier versions as corrected, so the register
+    lists this one in their place; each keeps its own address."""
+    earlier = select(AnnualReport.id).where(
+        AnnualReport.authority_id == report.authority_id,
+        AnnualReport.kind == report.kind,
+        AnnualReport.year == report.year,
+        AnnualReport.version < report.version,
+    )
+    session.execute(
+        update(RegisterRecord)
+        .where(
+            RegisterRecord.reference == entry.reference,
+            RegisterRecord.document == REPORT_DOCUMENT,
+            RegisterRecord.report_id.in_(earlier),
+        )
+        .values(document=SUPERSEDED_REPORT)
+    )
+
+
 def _anyone_to_tell(session: Session, entry: RegisterRecord, secret_key: str | None) -> bool:
     """Whether anyone follows what the record is of (asked in the same transaction). Only
     then does its `document.published` event get a `followers` outbox row: the mark is
@@ -137,13 +157,20 @@ def publish_report(
     title = f"Annual report on {REPORTED[report.kind]}, {_day(first)} to {_day(last)}"
     if report.version > 1:
         title += f" (version {report.version})"
+    reference = report_reference(report)
+    later = session.scalar(  # published out of order: a correction is on the register already
+        select(RegisterRecord.id)
+        .join(AnnualReport, AnnualReport.id == RegisterRecord.report_id)
+        .where(RegisterRecord.reference == reference, AnnualReport.version > report.version)
+        .limit(1)
+    )
     entry = RegisterRecord(
         event_id=event.id,
         case_id=None,
         report_id=report.id,
-        reference=report_reference(report),
+        reference=reference,
         kind=report.kind,
-        document=REPORT_DOCUMENT,
+        document=SUPERSEDED_REPORT if later else REPORT_DOCUMENT,
         title=title,
         request_title=None,
         authority_code=report.authority.code,
@@ -158,13 +185,14 @@ def publish_report(
     )
     session.add(entry)
     session.flush()
+    _supersede(session, entry, report)
     told = _anyone_to_tell(session, entry, secret_key)
     published = record(
         session,
         None,
         "document.published",
         Actor.system("publication"),
-        {"register_id": entry.id, "document": REPORT_DOCUMENT, "report_id": report.id},
+        {"register_id": entry.id, "document": entry.document, "report_id": report.id},
     )
     published.to_followers = told  # before anything flushes it: notifications.outbox
     return entry

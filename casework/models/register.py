@@ -19,6 +19,10 @@ from casework.models.reports import AnnualReport
 DECISION_DOCUMENTS = ("decision_notice", "review_outcome", "appeal_outcome")
 # An authority's annual report (s.32, s.95): a document of the authority, not of a case.
 REPORT_DOCUMENT = "annual_report"
+# A version of a report that a later version has corrected: still at its own address, but
+# not listed. Marked in `document`, which every listing index leads with or filters on,
+# so "the latest version only" costs no join and a count can read the index alone.
+SUPERSEDED_REPORT = "annual_report_superseded"
 # What the public register lists: the decisions, and the reports on how requests were
 # dealt with (each report's latest published version only).
 REGISTER_DOCUMENTS = (*DECISION_DOCUMENTS, REPORT_DOCUMENT)
@@ -27,6 +31,7 @@ DOCUMENT_LABELS = {
     "review_outcome": "Review outcome",
     "appeal_outcome": "Appeal outcome",
     REPORT_DOCUMENT: "Annual report",
+    SUPERSEDED_REPORT: "Annual report, corrected by a later version",
 }
 
 

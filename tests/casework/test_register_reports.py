@@ -85,7 +85,7 @@ def report_records(session) -> list[RegisterRecord]:
     return list(
         session.scalars(
             select(RegisterRecord)
-            .where(RegisterRecord.document == "annual_report")
+            .where(RegisterRecord.report_id.is_not(None))
             .order_by(RegisterRecord.id)
         )
     )
@@ -179,6 +179,8 @@ def test_a_correction_is_listed_in_place_of_the_old_version_which_stays_readable
     assert run_register_actor(session) == 1
     old, new = report_records(session)
     assert (old.report_id, new.report_id) == (first.id, second.id)
+    # The first is marked corrected, so no listing shows it; it keeps its address.
+    assert (old.document, new.document) == ("annual_report_superseded", "annual_report")
     assert old.reference == new.reference == "FIFE-PR-2026-27"
     assert new.title.endswith("31 March 2027 (version 2)")
     assert new.issued_on == dt.date(2027, 5, 3)  # the day the correction was published
@@ -333,3 +335,31 @@ def test_an_unpublished_report_is_not_on_the_register(world: World, session):
     assert session.scalar(select(func.count()).select_from(RegisterRecord)) == 0
     pending = select(func.count()).where(EventOutbox.subscriber == "register")
     assert session.scalar(pending) == 0
+
+
+def test_a_correction_published_before_the_version_it_corrects_still_lists_only_itself(
+    app, world: World, session, clock
+):
+    """The publication actor may take the two versions in either order (a retry, a
+    second worker): the register lists the latest version whichever came first."""
+    submitted(world)
+    move(clock, "2027-04-02")
+    first = publish_report(session, world)
+    move(clock, "2027-05-03")
+    second = correct(session, world, first, "A figure was wrong.")
+    publish_report(session, world, second, dt.date(2027, 5, 3), promotion="More.", support=SUPPORT)
+    session.expire_all()
+    pending = session.scalars(
+        select(EventOutbox.event_id)
+        .where(EventOutbox.subscriber == "register", EventOutbox.done_at.is_(None))
+        .order_by(EventOutbox.event_id.desc())  # the correction first
+    ).all()
+    assert len(pending) == 2
+    for event_id in pending:
+        assert delivery.consume(event_id, "register") == "done"
+    session.expire_all()
+    new, old = report_records(session)  # the correction's record was written first
+    assert (old.report_id, new.report_id) == (first.id, second.id)
+    assert (old.document, new.document) == ("annual_report_superseded", "annual_report")
+    items = web_client(app).get("/api/v1/register/decisions").json["items"]
+    assert [i["id"] for i in items if i["reference"] == "FIFE-PR-2026-27"] == [new.id]
