@@ -19,19 +19,16 @@ from tests.casework.conftest import (
     ok,
     open_for_representations,
 )
+from tests.casework.test_representations_privacy import ANN
+from tests.casework.test_representations_privacy import OWNER as OWNER_OF_LAND
 from tests.notifications.conftest import parts, settle, sweep_now
 from tests.web.test_hardening import token_of
 
 READER = "reader@example.test"
 SECRET = "test-secret"  # tests.conftest.settings_for
 TITLE = "Ownership of Kinghorn Town Hall"  # tests.casework.conftest.ASSET_REQUEST
-REPRESENTER = {
-    "name": "Agnes Representer",
-    "email": "agnes@example.test",
-    "address": "7 Hidden Wynd, Kinghorn",
-    "text": "I support the trust taking the hall on.",
-}
-OWNER = {"name": "Kinghorn Bowling Club", "address": "12 Green Lane", "email": "owner@club.test"}
+# The same private people the representations' privacy tests use.
+REPRESENTER, OWNER = ANN, OWNER_OF_LAND
 
 
 def _subject(message) -> str:

@@ -1,27 +1,22 @@
 """A webhook that fails for good is shown on its case to the authority's officers and
 managers, and listed for its managers, who can send it again; never to the body or the
-public. The receiver is a real HTTP server on loopback that answers 500."""
+public. The receiver is a real HTTP server on loopback that answers with an error."""
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pyotp
 import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
-from casework.crypto import keyring_for
-from casework.models import Authority, User
-from casework.web.session import fingerprint
+from casework.models import Authority
 from notifications.failures import failed_query
 from notifications.models import EventOutbox
 from tests.casework.conftest import new_request, ok
 from tests.conftest import redis_url as shared_redis_url
-from tests.notifications.conftest import Pipeline, settle, timeline, wait_for
+from tests.notifications.conftest import Endpoint, Pipeline, settle, timeline, wait_for
+from tests.web.test_hardening import page_client
 
 
 @pytest.fixture
@@ -33,40 +28,12 @@ def live(pipeline_factory, smtp, namespace, clock) -> Pipeline:
     )
 
 
-class Receiver:
-    """Answers every POST with `status`, and counts them."""
-
-    def __init__(self) -> None:
-        self.status = 500
-        self.posts = 0
-        self.lock = threading.Lock()
-        self.url = ""
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    got = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            with got.lock:
-                got.posts += 1
-                status = got.status
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    got.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/casework"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield got
-    server.shutdown()
-    server.server_close()
+def receiver(endpoint: Endpoint) -> Endpoint:
+    """The shared loopback endpoint, answering every delivery with an error until
+    `failures` is set back to 0."""
+    endpoint.failures = 10**9
+    return endpoint
 
 
 CSRF = "failures-csrf-token"
@@ -78,20 +45,8 @@ def session_pages(live: Pipeline):
     give (as the access matrix does), so no password is hashed; with a CSRF token."""
 
     def make(email: str):
-        app = live.app
         with live.sessions() as s:
-            user = s.scalar(select(User).where(User.email == email))
-            if user.role == "manager" and not user.totp_secret:  # managers must use codes
-                keys = keyring_for(app.extensions["casework"].settings.encryption_keys)
-                user.totp_secret = keys.encrypt(pyotp.random_base32())
-                s.commit()
-            client = app.test_client()
-            client.environ_base["wsgi.url_scheme"] = "https"
-            with app.test_request_context():
-                fp = fingerprint(user)
-            with client.session_transaction() as sess:
-                sess.update(uid=user.id, fp=fp, csrf_token=CSRF)
-        return client
+            return page_client(live.app, s, email, CSRF)
 
     return make
 
@@ -125,7 +80,7 @@ def test_a_webhook_that_fails_for_good_shows_to_staff_not_to_the_body(
     assert sorted(f["payload"]["event_id"] for f in failures) == sorted(sent)
     assert {f["payload"]["attempts"] for f in failures} == {3}  # the first try and 2 retries
     assert failed_rows(live) == len(sent)
-    assert receiver.posts == 3 * len(sent)  # the notes themselves go to no webhook
+    assert len(receiver.requests()) == 3 * len(sent)  # the notes themselves go to no webhook
 
     # The officer's case page says which address could not be told of what, and when.
     text = session_pages("officer@fife.test").get(f"/cases/{ref}").get_data(as_text=True)
@@ -181,7 +136,7 @@ def test_a_webhook_that_fails_for_good_shows_to_staff_not_to_the_body(
     assert 'name="event_id"' not in highland.get("/webhooks/failed").get_data(as_text=True)
 
     # The receiver works again; a manager sends one again, and it is delivered.
-    receiver.status = 204
+    receiver.failures = 0
     again = post(session_pages("manager@fife.test"), "/webhooks/failed", form)
     assert again.status_code in (302, 303), again.get_data(as_text=True)
     wait_for(lambda: failed_rows(live) == len(sent) - 1, 30, "the delivery sent again")

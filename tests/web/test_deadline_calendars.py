@@ -16,15 +16,12 @@ import datetime as dt
 import html
 import re
 
-import pyotp
 import pytest
 from icalendar import Calendar
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from casework.crypto import keyring_for
 from casework.models import CalendarFeed, User
-from casework.web.session import fingerprint
 from tests.casework.conftest import (
     OWNER,
     REQUEST,
@@ -36,6 +33,7 @@ from tests.casework.conftest import (
     open_for_representations,
     validated,
 )
+from tests.web.test_hardening import page_client
 
 pytestmark = [pytest.mark.postgres]
 
@@ -46,23 +44,6 @@ ATR_REPRESENTATIONS = "atr.representations"
 
 
 # -- helpers -----------------------------------------------------------------------------
-
-
-def page_client(app, session, email: str):
-    """A browser-like client signed in as `email`, given the session the sign-in pages
-    give (as the access matrix does), so no password is hashed."""
-    user = session.scalar(select(User).where(User.email == email))
-    if user.role == "manager" and not user.totp_secret:  # managers must use codes
-        keys = keyring_for(app.extensions["casework"].settings.encryption_keys)
-        user.totp_secret = keys.encrypt(pyotp.random_base32())
-        session.commit()
-    client = app.test_client()
-    client.environ_base["wsgi.url_scheme"] = "https"
-    with app.test_request_context():
-        fp = fingerprint(user)
-    with client.session_transaction() as s:
-        s.update(uid=user.id, fp=fp)
-    return client
 
 
 def account_page(client) -> str:

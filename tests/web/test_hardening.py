@@ -16,7 +16,7 @@ from casework.auth import hash_password
 from casework.crypto import keyring_for
 from casework.documents import detect
 from casework.models import AssetTransferRequest, Case, CommunityBody, Event, Notice, User
-from casework.web.session import safe_next
+from casework.web.session import fingerprint, safe_next
 from notifications.publish import publish
 from tests.casework.conftest import (
     ASSET_REQUEST,
@@ -45,6 +45,24 @@ def web_client(app, session=None, email: str | None = None):
             "/sign-in",
             data={"csrf_token": token_of(page), "email": email, "password": PASSWORD},
         )
+    return client
+
+
+def page_client(app, session, email: str, csrf: str | None = None):
+    """A browser-like client signed in as `email`, given the session the sign-in pages
+    give (as the access matrix does), so no password is hashed; `csrf` sets the form
+    token too, for posts."""
+    user = session.scalar(select(User).where(User.email == email))
+    if user.role == "manager" and not user.totp_secret:  # managers must use codes
+        keys = keyring_for(app.extensions["casework"].settings.encryption_keys)
+        user.totp_secret = keys.encrypt(pyotp.random_base32())
+        session.commit()
+    client = app.test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"
+    with app.test_request_context():
+        fp = fingerprint(user)
+    with client.session_transaction() as s:
+        s.update(uid=user.id, fp=fp, **({"csrf_token": csrf} if csrf else {}))
     return client
 
 
